@@ -1,0 +1,1 @@
+"""Backends: one adapter per way of reaching a model (see :mod:`alignaudit.backends.base`)."""

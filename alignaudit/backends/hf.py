@@ -1,0 +1,465 @@
+"""The transformers backend: a Hub id, a local folder, a GGUF file or a bundled alias.
+
+Log-likelihoods follow lm-evaluation-harness: trailing spaces of the context move to the
+continuation, the pair is tokenised whole and split where the context's own tokens end. When
+the two do not meet on a token boundary, the exact continuation text is tokenised on its own
+and scored after the context's tokens (lm-evaluation-harness would drop or repeat characters
+there); the result records ``boundary_fixed``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from alignaudit.backends.base import Loglikelihood, ModelInfo, Perplexity
+from alignaudit.backends.resolve import (
+    ModelSource,
+    cache_root,
+    hub_reachable,
+    hub_unreachable_error,
+    sha256_file,
+)
+from alignaudit.errors import UserError
+
+log = logging.getLogger(__name__)
+
+PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl")
+
+
+class LoadOptions(BaseModel):
+    """How to load and run a transformers model."""
+
+    model_config = ConfigDict(frozen=True)
+
+    device: str = Field(default="auto", description="auto, cpu, cuda, cuda:N or mps.")
+    dtype: str = Field(default="auto", description="auto, float32, bfloat16 or float16.")
+    batch_size: int | None = Field(default=None, description="Sequences per batch; None=auto.")
+    device_map: str | None = Field(default=None, description="accelerate device_map, e.g. auto.")
+    trust_remote_code: bool = Field(default=False, description="Run the repo's own code.")
+    allow_pickle: bool = Field(default=False, description="Allow pickle-based weight files.")
+    max_window: int = Field(default=2048, description="Longest window for perplexity.")
+    progress: bool = Field(default=True, description="Show progress bars.")
+
+
+@dataclass
+class Usage:
+    """Work the backend has done, for the footprint section."""
+
+    tokens_scored: int = 0
+    score_seconds: float = 0.0
+    tokens_generated: int = 0
+    generate_seconds: float = 0.0
+    batches: int = 0
+    load_seconds: float = 0.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class _Request:
+    ctx: list[int]
+    cont: list[int]
+    fixed: bool = False
+
+
+def pick_device(requested: str) -> str:
+    import torch
+
+    if requested != "auto":
+        if requested.startswith("cuda") and not torch.cuda.is_available():
+            raise UserError("--device cuda: no CUDA GPU is visible here. Use --device cpu.")
+        if requested == "mps" and not torch.backends.mps.is_available():
+            raise UserError("--device mps: Apple MPS is not available here. Use --device cpu.")
+        return requested
+    if torch.cuda.is_available():
+        return "cuda"
+    if torch.backends.mps.is_available():
+        return "mps"
+    return "cpu"
+
+
+def pick_dtype(requested: str, device: str) -> Any:
+    import torch
+
+    if requested == "auto":
+        if device.startswith("cuda"):
+            return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+        return torch.float32
+    table = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
+    if requested not in table:
+        raise UserError(f"--dtype {requested}: use one of auto, {', '.join(table)}.")
+    return table[requested]
+
+
+def convert_gguf(folder: Path, gguf_file: str, progress: bool = True) -> tuple[Path, str]:
+    """De-quantise a GGUF file once into a cached safetensors folder; returns (folder, sha256)."""
+    path = folder / gguf_file
+    digest = sha256_file(path)
+    target = cache_root() / "converted" / digest[:32]
+    if (target / "alignaudit-source.json").is_file():
+        return target, digest
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    log.info("Converting %s once to %s (later runs load in about a second)", path, target)
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(str(folder), gguf_file=gguf_file)
+        model = AutoModelForCausalLM.from_pretrained(
+            str(folder), gguf_file=gguf_file, dtype=torch.float32
+        )
+    except Exception as exc:  # noqa: BLE001 - any failure here is a bad or unsupported file
+        raise UserError(
+            f"--model {path}: transformers could not load this GGUF file ({_first_line(exc)}). "
+            "It may be truncated or corrupt, or of an architecture transformers cannot "
+            "de-quantise; check the download, or convert the model to a transformers folder."
+        ) from None
+    config = model.config
+    if hasattr(config, "quantization_config"):
+        del config.quantization_config
+    fresh = AutoModelForCausalLM.from_config(config, dtype=torch.float32)
+    fresh.load_state_dict(model.state_dict())
+    tmp = target.with_name(target.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    fresh.save_pretrained(tmp)
+    tokenizer.save_pretrained(tmp)
+    (tmp / "alignaudit-source.json").write_text(json.dumps({"gguf": str(path), "sha256": digest}))
+    shutil.rmtree(target, ignore_errors=True)
+    tmp.rename(target)
+    return target, digest
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:300] if text else type(exc).__name__
+
+
+def _check_pickle(folder: Path, allow_pickle: bool) -> None:
+    safe = list(folder.glob("*.safetensors"))
+    pickled = [p for p in folder.iterdir() if p.suffix in PICKLE_SUFFIXES]
+    if not safe and pickled and not allow_pickle:
+        raise UserError(
+            f"--model {folder}: its weights ({pickled[0].name}) are a pickle file, which can run "
+            "arbitrary code when loaded. Convert them to safetensors, or pass --allow-pickle if "
+            "you trust this model."
+        )
+
+
+def _weight_files(folder: Path) -> list[Path]:
+    files = sorted(folder.glob("*.safetensors"))
+    return files or sorted(p for p in folder.iterdir() if p.suffix in PICKLE_SUFFIXES)
+
+
+class HFBackend:
+    """A causal language model in transformers, with batched scoring and generation."""
+
+    def __init__(self, model: Any, tokenizer: Any, info: ModelInfo, options: LoadOptions) -> None:
+        self.model = model
+        self.tokenizer = tokenizer
+        self.info = info
+        self.options = options
+        self.usage = Usage()
+        self.device = info.device
+        self.context_length = info.context_length or 1024
+        self.bos_id = tokenizer.bos_token_id
+        self.eos_id = tokenizer.eos_token_id
+        self.add_bos = info.add_bos
+        pad = tokenizer.pad_token_id
+        self.pad_id = pad if pad is not None else (self.eos_id if self.eos_id is not None else 0)
+
+    # ----------------------------------------------------------------- loading
+    @classmethod
+    def load(cls, source: ModelSource, options: LoadOptions) -> HFBackend:
+        """Load the model behind ``source``; every user-caused failure is a UserError."""
+        started = time.perf_counter()
+        folder, kwargs, hashes = _prepare(source, options)
+        model, tokenizer = _load_pretrained(source, folder, kwargs, options)
+        info = _describe(source, folder, model, tokenizer, hashes, options)
+        backend = cls(model, tokenizer, info, options)
+        backend.usage.load_seconds = time.perf_counter() - started
+        return backend
+
+    # ----------------------------------------------------------------- tokenising
+    def encode(self, text: str) -> list[int]:
+        return list(self.tokenizer(text, add_special_tokens=False)["input_ids"])
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        return [len(self.encode(t)) for t in texts]
+
+    def _prefix(self) -> list[int]:
+        return [self.bos_id] if self.add_bos and self.bos_id is not None else []
+
+    def _start_token(self) -> int:
+        for tok in (self.bos_id, self.eos_id, self.pad_id):
+            if tok is not None:
+                return int(tok)
+        return 0
+
+    def encode_pair(self, context: str, continuation: str) -> _Request:
+        """Split a (context, continuation) pair into token ids, lm-evaluation-harness style."""
+        n_space = len(context) - len(context.rstrip())
+        if n_space:
+            continuation = context[-n_space:] + continuation
+            context = context[:-n_space]
+        if not context:
+            return _Request([self._start_token()], self.encode(continuation))
+        ctx = self._prefix() + self.encode(context)
+        whole = self._prefix() + self.encode(context + continuation)
+        if len(whole) > len(ctx) and whole[: len(ctx)] == ctx:
+            return _Request(ctx, whole[len(ctx) :])
+        return _Request(ctx, self.encode(continuation), fixed=True)
+
+    # ----------------------------------------------------------------- verbs
+    def loglikelihood(self, pairs: Sequence[tuple[str, str]]) -> list[Loglikelihood]:
+        requests = [self.encode_pair(c, x) for c, x in pairs]
+        scored = self._score(requests, desc="Scoring")
+        return [
+            Loglikelihood(
+                logprob=lp, is_greedy=greedy, n_tokens=len(r.cont), boundary_fixed=r.fixed,
+                truncated=len(r.ctx) + len(r.cont) - 1 > self.context_length,
+            )
+            for r, (lp, greedy) in zip(requests, scored, strict=True)
+        ]
+
+    def perplexity(self, texts: Sequence[str]) -> list[Perplexity]:
+        window = min(self.context_length, self.options.max_window)
+        requests: list[_Request] = []
+        owners: list[int] = []
+        for i, text in enumerate(texts):
+            tokens = self.encode(text)
+            for start in range(0, len(tokens), window):
+                prev = [tokens[start - 1]] if start else [self._start_token()]
+                requests.append(_Request(prev, tokens[start : start + window]))
+                owners.append(i)
+        scored = self._score(requests, desc="Perplexity")
+        nll = [0.0] * len(texts)
+        count = [0] * len(texts)
+        for owner, req, (lp, _) in zip(owners, requests, scored, strict=True):
+            nll[owner] -= lp
+            count[owner] += len(req.cont)
+        return [
+            Perplexity(nll=nll[i], n_tokens=count[i], n_words=len(t.split()))
+            for i, t in enumerate(texts)
+        ]
+
+    def generate(
+        self, prompts: Sequence[str], max_new_tokens: int = 24, stop: Sequence[str] = ("\n",)
+    ) -> list[str]:
+        import torch
+
+        encoded = [self._prefix() + self.encode(p) for p in prompts]
+        keep = self.context_length - max_new_tokens
+        encoded = [e[-keep:] if len(e) > keep else e for e in encoded]
+        order = sorted(range(len(prompts)), key=lambda i: -len(encoded[i]))
+        outputs: list[str] = [""] * len(prompts)
+        started = time.perf_counter()
+        for batch in self._batches(order, [len(e) + max_new_tokens for e in encoded], "Generating"):
+            ids, mask, _ = self._left_pad([encoded[i] for i in batch])
+            with torch.inference_mode():
+                out = self.model.generate(
+                    input_ids=ids, attention_mask=mask, max_new_tokens=max_new_tokens,
+                    do_sample=False, num_beams=1, pad_token_id=self.pad_id,
+                    generation_config=self._greedy_config(),
+                    stop_strings=list(stop) or None, tokenizer=self.tokenizer,
+                )
+            new = out[:, ids.shape[1] :]
+            self.usage.tokens_generated += int((new != self.pad_id).sum())
+            for row, i in enumerate(batch):
+                text = self.tokenizer.decode(new[row], skip_special_tokens=True)
+                outputs[i] = cut_at_stop(text, stop)
+        self.usage.generate_seconds += time.perf_counter() - started
+        return outputs
+
+    # ----------------------------------------------------------------- internals
+    def _greedy_config(self) -> Any:
+        from transformers import GenerationConfig
+
+        config = GenerationConfig.from_model_config(self.model.config)
+        config.do_sample = False
+        for name in ("temperature", "top_p", "top_k"):
+            setattr(config, name, None)
+        return config
+
+    def _batches(self, order: list[int], lengths: list[int], desc: str) -> Iterator[list[int]]:
+        """Yield index batches in ``order`` (longest first) under a token budget."""
+        from tqdm.auto import tqdm
+
+        size = self.options.batch_size
+        budget = 16384 if self.device.startswith("cuda") else 4096
+        bar = tqdm(total=len(order), desc=desc, unit="seq", disable=not self.options.progress,
+                   leave=False)
+        i = 0
+        while i < len(order):
+            longest = max(lengths[order[i]], 1)
+            n = size if size else max(1, min(256, budget // longest))
+            batch = order[i : i + n]
+            yield batch
+            bar.update(len(batch))
+            i += len(batch)
+        bar.close()
+
+    def _left_pad(self, seqs: list[list[int]]) -> tuple[Any, Any, Any]:
+        import torch
+
+        width = max(len(s) for s in seqs)
+        ids = torch.full((len(seqs), width), self.pad_id, dtype=torch.long)
+        mask = torch.zeros((len(seqs), width), dtype=torch.long)
+        for row, seq in enumerate(seqs):
+            ids[row, width - len(seq) :] = torch.tensor(seq, dtype=torch.long)
+            mask[row, width - len(seq) :] = 1
+        positions = (mask.cumsum(-1) - 1).clamp(min=0)
+        device = self.model.device if self.options.device_map is None else "cpu"
+        return ids.to(device), mask.to(device), positions.to(device)
+
+    def _score(self, requests: list[_Request], desc: str) -> list[tuple[float, bool]]:
+        limit = self.context_length + 1
+        seqs = [(r.ctx + r.cont)[-limit:] for r in requests]
+        conts = [min(len(r.cont), len(s) - 1) for r, s in zip(requests, seqs, strict=True)]
+        results: list[tuple[float, bool]] = [(0.0, True)] * len(requests)
+        todo = [i for i in range(len(requests)) if conts[i] > 0]
+        order = sorted(todo, key=lambda i: -len(seqs[i]))
+        started = time.perf_counter()
+        for batch in self._batches(order, [len(s) for s in seqs], desc):
+            for i, value in zip(batch, self._score_batch([seqs[i] for i in batch],
+                                                         [conts[i] for i in batch]), strict=True):
+                results[i] = value
+            self.usage.batches += 1
+            self.usage.tokens_scored += sum(len(seqs[i]) - 1 for i in batch)
+        self.usage.score_seconds += time.perf_counter() - started
+        return results
+
+    def _score_batch(self, seqs: list[list[int]], conts: list[int]) -> list[tuple[float, bool]]:
+        import torch
+
+        ids, mask, positions = self._left_pad([s[:-1] for s in seqs])
+        keep = max(conts)
+        with torch.inference_mode():
+            logits = self.model(
+                input_ids=ids, attention_mask=mask, position_ids=positions, logits_to_keep=keep
+            ).logits[:, -keep:, :]
+            logprobs = torch.log_softmax(logits.float(), dim=-1)
+        out = []
+        for row, (seq, n) in enumerate(zip(seqs, conts, strict=True)):
+            target = torch.tensor(seq[-n:], device=logprobs.device)
+            rows = logprobs[row, keep - n :, :]
+            picked = rows.gather(-1, target[:, None]).squeeze(-1)
+            greedy = bool((rows.argmax(-1) == target).all())
+            out.append((float(picked.double().sum()), greedy))
+        return out
+
+
+def cut_at_stop(text: str, stop: Sequence[str]) -> str:
+    """Cut ``text`` at the earliest occurrence of any stop string."""
+    cut = len(text)
+    for s in stop:
+        if s and (pos := text.find(s)) != -1:
+            cut = min(cut, pos)
+    return text[:cut]
+
+
+def _prepare(source: ModelSource, options: LoadOptions) -> tuple[str, dict[str, Any], dict]:
+    """Where to load from, extra from_pretrained arguments, and weight-file hashes."""
+    kwargs: dict[str, Any] = {"trust_remote_code": options.trust_remote_code}
+    if source.kind in {"alias", "gguf"}:
+        assert source.gguf_file is not None
+        gguf = Path(source.location) / source.gguf_file
+        if not gguf.is_file():
+            raise UserError(f"--model {source.spec}: {gguf} does not exist.")
+        folder, digest = convert_gguf(Path(source.location), source.gguf_file, options.progress)
+        return str(folder), kwargs, {source.gguf_file: digest}
+    if source.kind == "local":
+        folder = Path(source.location)
+        _check_pickle(folder, options.allow_pickle)
+        hashes = {p.name: sha256_file(p) for p in _weight_files(folder)}
+        return str(folder), kwargs, hashes
+    kwargs["revision"] = source.revision
+    if not options.allow_pickle:
+        kwargs["use_safetensors"] = True
+    return source.location, kwargs, {}
+
+
+def _load_pretrained(
+    source: ModelSource, where: str, kwargs: dict[str, Any], options: LoadOptions
+) -> tuple[Any, Any]:
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    device = pick_device(options.device)
+    dtype = pick_dtype(options.dtype, device)
+    model_kwargs = dict(kwargs, dtype=dtype)
+    if options.device_map:
+        model_kwargs["device_map"] = options.device_map
+    if source.kind == "hub":
+        try:
+            return _from_pretrained(where, model_kwargs, kwargs, local_only=True, device=device,
+                                    options=options)
+        except OSError:
+            if not hub_reachable():
+                raise hub_unreachable_error(source) from None
+    try:
+        return _from_pretrained(where, model_kwargs, kwargs, local_only=False, device=device,
+                                options=options)
+    except UserError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - loading failures of every kind are reported
+        raise UserError(
+            f"--model {source.spec}: transformers could not load it ({_first_line(exc)}). "
+            "Check the id or path; a truncated or corrupt weights file, a model that needs "
+            "--trust-remote-code, or an architecture this transformers version does not know "
+            "all end here."
+        ) from None
+
+
+def _from_pretrained(where: str, model_kwargs: dict, tok_kwargs: dict, *, local_only: bool,
+                     device: str, options: LoadOptions) -> tuple[Any, Any]:
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    tok_kwargs = {k: v for k, v in tok_kwargs.items() if k != "use_safetensors"}
+    tokenizer = AutoTokenizer.from_pretrained(where, local_files_only=local_only, **tok_kwargs)
+    model = AutoModelForCausalLM.from_pretrained(where, local_files_only=local_only,
+                                                 **model_kwargs)
+    if not options.device_map:
+        model = model.to(device)
+    model.eval()
+    return model, tokenizer
+
+
+def _context_length(model: Any, tokenizer: Any) -> int:
+    config = model.config
+    for name in ("max_position_embeddings", "n_positions", "max_sequence_length", "seq_length"):
+        value = getattr(config, name, None)
+        if isinstance(value, int) and value > 0:
+            return value
+    limit = getattr(tokenizer, "model_max_length", 0) or 0
+    return limit if 0 < limit < 1_000_000 else 2048
+
+
+def _adds_bos(tokenizer: Any) -> bool:
+    bos = tokenizer.bos_token_id
+    if bos is None:
+        return False
+    ids = tokenizer("a")["input_ids"]
+    return bool(ids) and ids[0] == bos
+
+
+def _describe(source: ModelSource, where: str, model: Any, tokenizer: Any,
+              hashes: dict[str, str], options: LoadOptions) -> ModelInfo:
+    folder = Path(where)
+    size = sum(p.stat().st_size for p in _weight_files(folder)) if folder.is_dir() else None
+    return ModelInfo(
+        spec=source.spec, display_name=source.display_name or source.spec, source=source.kind,
+        backend="hf", revision=source.revision or getattr(model.config, "_commit_hash", None),
+        files_sha256=hashes, architecture=type(model).__name__,
+        n_parameters=sum(p.numel() for p in model.parameters()), weights_bytes=size,
+        dtype=str(next(model.parameters()).dtype).removeprefix("torch."),
+        device=str(next(model.parameters()).device), context_length=_context_length(model,
+                                                                                    tokenizer),
+        add_bos=_adds_bos(tokenizer), claimed_cutoff=source.claimed_cutoff,
+        trust_remote_code=options.trust_remote_code, license=source.license,
+    )

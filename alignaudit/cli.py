@@ -1,0 +1,185 @@
+"""The ``alignaudit`` command: argument parsing, progress and exit codes; no audit logic.
+
+Exit codes: 0 ok, 1 a runtime problem (bad input, model that cannot load), 2 bad usage,
+130 interrupted. Heavy libraries are imported inside commands so ``--help`` is instant.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from alignaudit import __version__
+from alignaudit.errors import UsageError, UserError
+
+app = typer.Typer(
+    add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+    help="Audit a language model before you adopt it: how current its knowledge is, and how "
+    "far your data is from what it was trained on.",
+)
+probes_app = typer.Typer(no_args_is_help=True, help="List, show and validate probe suites.")
+app.add_typer(probes_app, name="probes")
+
+
+def _say(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"alignaudit {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[Optional[bool], typer.Option(  # noqa: UP007 - typer needs Optional
+        "--version", callback=_version, is_eager=True, help="Print the version and exit.")] = None,
+) -> None:
+    """alignaudit command line."""
+
+
+def _batch_size(value: str) -> str:
+    if value != "auto" and not (value.isdigit() and int(value) > 0):
+        raise UsageError(f"--batch-size {value}: give a positive integer or `auto`.")
+    return value
+
+
+@app.command()
+def run(
+    model: Annotated[list[str], typer.Option(
+        "--model", "-m", help="Model to audit: bundled alias (smollm2-135m), local folder, "
+        ".gguf file or Hub id (gpt2, org/name@revision). Repeat to compare.")],
+    probes: Annotated[list[str], typer.Option(
+        "--probes", "-p", help="Suites: shipped names (recency,changing-facts) or YAML paths.")]
+    = ["recency"],  # noqa: B006 - typer reads the default
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("audit"),
+    device: Annotated[str, typer.Option(help="auto, cpu, cuda, cuda:N or mps.")] = "auto",
+    dtype: Annotated[str, typer.Option(help="auto, float32, bfloat16 or float16.")] = "auto",
+    batch_size: Annotated[str, typer.Option(help="Sequences per batch, or auto.")] = "auto",
+    limit: Annotated[Optional[int], typer.Option(help="At most N probes per suite.")] = None,  # noqa: UP007
+    seed: Annotated[int, typer.Option(help="Seed for every random choice.")] = 0,
+    generate: Annotated[bool, typer.Option(help="Also match free generations.")] = True,
+    max_new_tokens: Annotated[int, typer.Option(help="Tokens generated per probe.")] = 16,
+    claimed_cutoff: Annotated[Optional[str], typer.Option(  # noqa: UP007
+        help="Cutoff the model card claims, YYYY-MM.")] = None,
+    trust_remote_code: Annotated[bool, typer.Option(
+        help="Run code shipped with the model (only for models you trust).")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
+) -> None:
+    """Run an audit and write results.json, report.html and summary.md into --out."""
+    from alignaudit.report import write_report
+    from alignaudit.result import RunConfig, save
+    from alignaudit.runner import run_audit
+
+    if limit is not None and limit < 1:
+        raise UsageError(f"--limit {limit}: give a positive number of probes.")
+    config = RunConfig(
+        models=model, probes=probes, seed=seed, limit=limit, device=device, dtype=dtype,
+        batch_size=_batch_size(batch_size), generate=generate, max_new_tokens=max_new_tokens,
+        claimed_cutoff=claimed_cutoff, trust_remote_code=trust_remote_code,
+        command=" ".join(shlex.quote(a) for a in ["alignaudit", *sys.argv[1:]]),
+    )
+    _check_out(out)
+    result = run_audit(config, _say, progress=not quiet and sys.stderr.isatty())
+    save(result, out / "results.json")
+    page = write_report(result, out)
+    for audit in result.models:
+        for s in audit.suites:
+            acc = "–" if s.accuracy is None else f"{s.accuracy:.1%}"
+            _say(f"{audit.model.display_name} · {s.suite}: accuracy {acc} on {s.n_facts} facts")
+    _say(f"Wrote {out / 'results.json'} and {page}")
+
+
+def _check_out(out: Path) -> None:
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(f"--out {out}: cannot create the folder ({exc.strerror}).") from None
+    if not os.access(out, os.W_OK):
+        raise UserError(f"--out {out}: the folder is not writable; choose another.")
+
+
+@app.command()
+def report(
+    results: Annotated[list[Path], typer.Argument(help="results.json file(s) to render.")],
+    out: Annotated[Optional[Path], typer.Option(  # noqa: UP007
+        help="HTML file to write (default: report.html beside the results).")] = None,
+) -> None:
+    """Re-render a saved results.json (no model needed)."""
+    from alignaudit.report import write_report
+    from alignaudit.result import load
+
+    loaded = [load(p) for p in results]
+    if len(loaded) > 1:
+        raise UsageError("Comparing several results.json files is not available yet.")
+    target = out or results[0].parent / "report.html"
+    page = write_report(loaded[0], target.parent, target.name)
+    _say(f"Wrote {page}")
+
+
+@probes_app.command("list")
+def probes_list() -> None:
+    """List the shipped suites."""
+    from alignaudit.probes import load_suite, shipped_suites
+
+    for name, path in shipped_suites().items():
+        suite = load_suite(path)
+        typer.echo(f"{name:<18} v{suite.suite.version:<6} {len(suite.probes):>4} probes  "
+                   f"{suite.suite.description}")
+
+
+@probes_app.command("show")
+def probes_show(name: Annotated[str, typer.Argument(help="Suite name or YAML path.")]) -> None:
+    """Show a suite's probes."""
+    from alignaudit.probes import resolve_suites
+
+    suite = resolve_suites([name])[0]
+    typer.echo(f"{suite.name} v{suite.suite.version}: {suite.suite.description}")
+    for p in suite.probes:
+        right = ", ".join(c.strip() for c in p.continuations[: max(p.n_correct, 1)])
+        typer.echo(f"  {p.id:<40} {p.event_date or '':<10} {p.kind:<8} {p.prompt} → {right}")
+
+
+@probes_app.command("validate")
+def probes_validate(path: Annotated[Path, typer.Argument(help="Suite YAML file.")]) -> None:
+    """Check a suite file; errors name the file, line and field."""
+    from alignaudit.probes import load_suite
+
+    suite = load_suite(path)
+    kinds = [p.kind for p in suite.probes]
+    typer.echo(f"{path}: valid suite `{suite.name}` v{suite.suite.version} with "
+               f"{kinds.count('fact')} facts, {kinds.count('control')} controls and "
+               f"{kinds.count('changing')} changing facts.")
+
+
+def main() -> None:
+    """Entry point: runs the app and turns user errors into a message and an exit code."""
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    try:
+        code = app(standalone_mode=False)
+    except UserError as exc:
+        _say(f"error: {exc}")
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        _say("Interrupted; nothing half-written was left behind.")
+        sys.exit(130)
+    except Exception as exc:
+        # click's usage errors (typer vendors click, so match by shape, not by class)
+        if type(exc).__name__ == "Abort":
+            _say("Aborted.")
+            sys.exit(130)
+        if hasattr(exc, "show") and isinstance(getattr(exc, "exit_code", None), int):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise
+    sys.exit(code if isinstance(code, int) else 0)
+
+if __name__ == "__main__":
+    main()

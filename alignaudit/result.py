@@ -1,0 +1,163 @@
+"""``AuditResult``: everything a run found, as versioned JSON on disk.
+
+Rendering reads only this, so a saved result re-renders or compares without a model. Values that
+change from run to run on the same inputs (timestamps, durations, memory, speed) live in the
+separate ``runtime`` block; everything else is a pure function of the inputs and the seed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from alignaudit.backends.base import ModelInfo
+from alignaudit.errors import UserError
+from alignaudit.scoring import ProbeResult, SuiteSummary
+
+SCHEMA_VERSION = 1
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class RunConfig(_Model):
+    """The options of the run, as given."""
+
+    models: list[str] = Field(description="--model values, in order.")
+    probes: list[str] = Field(description="--probes values (names or paths).")
+    seed: int = Field(default=0, description="Seed of every random choice.")
+    limit: int | None = Field(default=None, description="At most this many probes per suite.")
+    device: str = Field(default="auto")
+    dtype: str = Field(default="auto")
+    batch_size: str = Field(default="auto")
+    generate: bool = Field(default=True, description="Free generations were matched.")
+    max_new_tokens: int = Field(default=16)
+    claimed_cutoff: str | None = Field(default=None, description="--claimed-cutoff.")
+    trust_remote_code: bool = Field(default=False)
+    command: str = Field(default="", description="The command line, secrets removed.")
+
+
+class SuiteRef(_Model):
+    """Which suite file was used."""
+
+    name: str
+    version: str
+    description: str
+    path: str = Field(description="File name (inside the package for shipped suites).")
+    sha256: str
+    n_probes: int
+
+
+class ModelAudit(_Model):
+    """What one model's audit found."""
+
+    model: ModelInfo
+    suites: list[SuiteSummary] = Field(default_factory=list)
+    probes: list[ProbeResult] = Field(default_factory=list)
+    recency: dict[str, Any] | None = Field(default=None, description="Recency analysis.")
+    drift: dict[str, Any] | None = Field(default=None, description="Drift analysis.")
+
+
+class Measurement(_Model):
+    """Measured while the audit ran; varies from run to run."""
+
+    load_seconds: float = 0.0
+    score_seconds: float = 0.0
+    tokens_scored: int = 0
+    generate_seconds: float = 0.0
+    tokens_generated: int = 0
+    peak_rss_bytes: int | None = None
+    peak_accelerator_bytes: int | None = None
+
+    @property
+    def tokens_per_second(self) -> float | None:
+        return self.tokens_scored / self.score_seconds if self.score_seconds > 0 else None
+
+
+class Runtime(_Model):
+    """Timestamps, durations and memory: the only block that differs between equal runs."""
+
+    started_at: str = ""
+    finished_at: str = ""
+    seconds: float = 0.0
+    models: dict[str, Measurement] = Field(default_factory=dict)
+
+
+class Environment(_Model):
+    """Software and hardware the audit ran on."""
+
+    python: str = ""
+    platform: str = ""
+    packages: dict[str, str] = Field(default_factory=dict)
+    cpu_count: int | None = None
+    accelerator: str | None = None
+
+
+class AuditResult(_Model):
+    """The whole audit; saved as ``results.json``."""
+
+    schema_version: int = SCHEMA_VERSION
+    tool_version: str = ""
+    config: RunConfig
+    suites: list[SuiteRef] = Field(default_factory=list)
+    models: list[ModelAudit] = Field(default_factory=list)
+    environment: Environment = Field(default_factory=Environment)
+    runtime: Runtime = Field(default_factory=Runtime)
+
+
+def atomic_write(path: Path, data: str | bytes) -> None:
+    """Write a file so that readers see the old or the new content, never half of it."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(payload)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def dumps(result: AuditResult) -> str:
+    return result.model_dump_json(indent=2) + "\n"
+
+
+def save(result: AuditResult, path: Path) -> None:
+    try:
+        atomic_write(path, dumps(result))
+    except OSError as exc:
+        raise UserError(
+            f"Cannot write {path}: {exc.strerror}. Choose another --out folder (it must be "
+            "writable and have free space)."
+        ) from None
+
+
+def load(path: str | Path) -> AuditResult:
+    """Read a saved ``results.json``; errors say what is wrong with the file."""
+    path = Path(path)
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UserError(f"{path} does not exist; pass the results.json an audit wrote.") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise UserError(f"{path} is not a results.json written by alignaudit ({exc}).") from None
+    version = raw.get("schema_version") if isinstance(raw, dict) else None
+    if version != SCHEMA_VERSION:
+        raise UserError(
+            f"{path} has schema_version {version!r}; this alignaudit reads version "
+            f"{SCHEMA_VERSION}. Re-run the audit, or use the alignaudit version that wrote it."
+        )
+    try:
+        return AuditResult.model_validate(raw)
+    except ValidationError as exc:
+        raise UserError(f"{path} does not match the results schema: {exc.errors()[0]}") from None

@@ -1,0 +1,142 @@
+"""One audit run: config -> suites -> backend calls -> scoring -> analysis -> AuditResult.
+
+IO happens at the edges (loading suites and weights, writing results and pages); every step in
+between takes and returns in-memory objects.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import platform
+import resource
+import sys
+import time
+from collections.abc import Callable
+from importlib import metadata
+from pathlib import Path
+
+from alignaudit import __version__
+from alignaudit.backends.hf import HFBackend, LoadOptions
+from alignaudit.backends.resolve import resolve
+from alignaudit.errors import UserError
+from alignaudit.probes import Suite, resolve_suites, shipped_dir
+from alignaudit.result import (
+    AuditResult,
+    Environment,
+    Measurement,
+    ModelAudit,
+    RunConfig,
+    SuiteRef,
+)
+from alignaudit.scoring import ScoreOptions, score_suites, summarise
+
+log = logging.getLogger(__name__)
+
+PACKAGES = ("alignaudit", "torch", "transformers", "tokenizers", "numpy", "scipy",
+            "scikit-learn", "sentence-transformers", "pydantic", "jinja2", "matplotlib")
+
+Say = Callable[[str], None]
+
+
+def limit_suites(suites: list[Suite], limit: int | None) -> list[Suite]:
+    if not limit:
+        return suites
+    return [s.model_copy(update={"probes": s.probes[:limit]}) for s in suites]
+
+
+def suite_ref(suite: Suite) -> SuiteRef:
+    path = Path(suite.path)
+    shipped = path.parent.resolve() == shipped_dir().resolve()
+    return SuiteRef(
+        name=suite.name, version=suite.suite.version, description=suite.suite.description,
+        path=f"(shipped) {path.name}" if shipped else str(path), sha256=suite.sha256,
+        n_probes=len(suite.probes),
+    )
+
+
+def environment() -> Environment:
+    packages = {}
+    for name in PACKAGES:
+        try:
+            packages[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    accelerator = None
+    if "torch" in sys.modules:
+        import torch
+
+        if torch.cuda.is_available():
+            accelerator = torch.cuda.get_device_name(0)
+    import os
+
+    return Environment(
+        python=platform.python_version(), platform=platform.platform(terse=True),
+        packages=packages, cpu_count=os.cpu_count(), accelerator=accelerator,
+    )
+
+
+def load_options(config: RunConfig, progress: bool) -> LoadOptions:
+    batch = None if config.batch_size == "auto" else int(config.batch_size)
+    return LoadOptions(
+        device=config.device, dtype=config.dtype, batch_size=batch,
+        trust_remote_code=config.trust_remote_code, progress=progress,
+    )
+
+
+def audit_model(
+    spec: str, suites: list[Suite], config: RunConfig, say: Say, progress: bool
+) -> tuple[ModelAudit, Measurement]:
+    """Load one model, score every suite and summarise."""
+    say(f"Loading model {spec} ...")
+    backend = HFBackend.load(resolve(spec), load_options(config, progress))
+    info = backend.info
+    if config.claimed_cutoff:
+        info = info.model_copy(update={"claimed_cutoff": config.claimed_cutoff})
+    say(f"Loaded {info.display_name} ({(info.n_parameters or 0) / 1e6:.1f}M parameters, "
+        f"{info.dtype}, {info.device}) in {backend.usage.load_seconds:.1f}s")
+    options = ScoreOptions(generate=config.generate, max_new_tokens=config.max_new_tokens)
+    results = score_suites(backend, suites, options)
+    summaries = [summarise(s.name, [r for r in results if r.suite == s.name]) for s in suites]
+    usage = backend.usage
+    measurement = Measurement(
+        load_seconds=usage.load_seconds, score_seconds=usage.score_seconds,
+        tokens_scored=usage.tokens_scored, generate_seconds=usage.generate_seconds,
+        tokens_generated=usage.tokens_generated, peak_rss_bytes=peak_rss(),
+        peak_accelerator_bytes=peak_accelerator(),
+    )
+    return ModelAudit(model=info, suites=summaries, probes=results), measurement
+
+
+def peak_rss() -> int:
+    """Peak resident memory of this process, in bytes."""
+    usage = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return int(usage if sys.platform == "darwin" else usage * 1024)
+
+
+def peak_accelerator() -> int | None:
+    if "torch" not in sys.modules:
+        return None
+    import torch
+
+    return int(torch.cuda.max_memory_allocated()) if torch.cuda.is_available() else None
+
+
+def run_audit(config: RunConfig, say: Say, progress: bool = True) -> AuditResult:
+    """Run the whole audit for every model in ``config`` and return the result."""
+    started = time.perf_counter()
+    started_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    suites = limit_suites(resolve_suites(config.probes), config.limit)
+    if not config.models:
+        raise UserError("No model given: pass --model (e.g. --model smollm2-135m).")
+    result = AuditResult(tool_version=__version__, config=config,
+                         suites=[suite_ref(s) for s in suites])
+    for spec in config.models:
+        audit, measurement = audit_model(spec, suites, config, say, progress)
+        result.models.append(audit)
+        result.runtime.models[spec] = measurement
+    result.environment = environment()
+    result.runtime.started_at = started_at
+    result.runtime.finished_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    result.runtime.seconds = time.perf_counter() - started
+    return result

@@ -1,0 +1,163 @@
+"""The transformers backend: log-likelihoods against a direct computation, generation, perplexity."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+import torch
+
+from alignaudit.backends.hf import HFBackend, LoadOptions, cut_at_stop
+from alignaudit.backends.resolve import resolve
+from alignaudit.errors import UserError
+
+
+def direct_logprob(backend, context: str, continuation: str) -> float:
+    """log P(continuation | context) with one plain forward pass over context+continuation."""
+    tok, model = backend.tokenizer, backend.model
+    ctx = tok(context, add_special_tokens=False)["input_ids"]
+    whole = tok(context + continuation, add_special_tokens=False)["input_ids"]
+    assert whole[: len(ctx)] == ctx, "test pair must split on a token boundary"
+    with torch.no_grad():
+        logits = model(torch.tensor([whole])).logits[0].double()
+    logprobs = torch.log_softmax(logits, dim=-1)
+    return sum(float(logprobs[i - 1, whole[i]]) for i in range(len(ctx), len(whole)))
+
+
+PAIRS = [
+    ("The capital of France is", " Paris"),  # leading space, one token
+    ("In March 2020 the World Health Organization declared COVID-19 a", " global pandemic"),
+    ("The 2022 FIFA World Cup final was won by", " Argentina, beating France on penalties"),
+    ("Short", " x"),
+]
+
+
+def test_loglikelihood_matches_direct_computation(tiny_backend):
+    results = tiny_backend.loglikelihood(PAIRS)
+    for (ctx, cont), res in zip(PAIRS, results):
+        expected = direct_logprob(tiny_backend, ctx, cont)
+        assert res.logprob == pytest.approx(expected, abs=1e-5)
+        assert not res.boundary_fixed
+    assert results[2].n_tokens > 3  # multi-token continuation
+
+
+def test_loglikelihood_is_batch_invariant(tiny_gpt2_dir):
+    one = HFBackend.load(resolve(str(tiny_gpt2_dir)), LoadOptions(batch_size=1, progress=False))
+    many = HFBackend.load(resolve(str(tiny_gpt2_dir)), LoadOptions(batch_size=8, progress=False))
+    a = [r.logprob for r in one.loglikelihood(PAIRS)]
+    b = [r.logprob for r in many.loglikelihood(PAIRS)]
+    assert a == pytest.approx(b, abs=1e-5)
+
+
+def test_greedy_flag_matches_argmax(tiny_backend):
+    ctx = "The capital of France is"
+    ids = tiny_backend.tokenizer(ctx)["input_ids"]
+    with torch.no_grad():
+        top = int(tiny_backend.model(torch.tensor([ids])).logits[0, -1].argmax())
+    greedy_text = tiny_backend.tokenizer.decode([top])
+    res = tiny_backend.loglikelihood([(ctx, greedy_text)])[0]
+    if not res.boundary_fixed:
+        assert res.is_greedy
+    other = tiny_backend.tokenizer.decode([(top + 1) % 50000])
+    assert not tiny_backend.loglikelihood([(ctx, other)])[0].is_greedy
+
+
+def test_trailing_space_moves_to_continuation(tiny_backend):
+    a = tiny_backend.loglikelihood([("The capital of France is ", "Paris")])[0]
+    b = tiny_backend.loglikelihood([("The capital of France is", " Paris")])[0]
+    assert a.logprob == pytest.approx(b.logprob, abs=1e-6)
+
+
+def test_boundary_mismatch_is_detected_and_scores_exact_text(tiny_backend):
+    # "Hel" + "lo" tokenises whole as "Hello": the context's tokens are not a prefix.
+    res = tiny_backend.loglikelihood([("Hel", "lo")])[0]
+    assert res.boundary_fixed
+    tok = tiny_backend.tokenizer
+    ctx = tok("Hel", add_special_tokens=False)["input_ids"]
+    cont = tok("lo", add_special_tokens=False)["input_ids"]
+    with torch.no_grad():
+        logprobs = torch.log_softmax(tiny_backend.model(torch.tensor([ctx + cont])).logits[0].double(), -1)
+    expected = sum(float(logprobs[len(ctx) + i - 1, t]) for i, t in enumerate(cont))
+    assert res.logprob == pytest.approx(expected, abs=1e-5)
+    assert res.n_tokens == len(cont)
+
+
+def test_empty_context_scores_after_the_start_token(tiny_backend):
+    res = tiny_backend.loglikelihood([("", " Paris")])[0]
+    tok = tiny_backend.tokenizer
+    ids = [tok.eos_token_id] + tok(" Paris", add_special_tokens=False)["input_ids"]
+    with torch.no_grad():
+        logprobs = torch.log_softmax(tiny_backend.model(torch.tensor([ids])).logits[0].double(), -1)
+    expected = sum(float(logprobs[i - 1, ids[i]]) for i in range(1, len(ids)))
+    assert res.logprob == pytest.approx(expected, abs=1e-5)
+
+
+def test_gpt2_like_folder_is_described(tiny_backend):
+    info = tiny_backend.info
+    assert info.source == "local" and info.context_length == 1024
+    assert tiny_backend.tokenizer.pad_token is None  # we pad without one
+    assert tiny_backend.pad_id == 50256
+    assert not info.add_bos  # GPT-2 does not prepend <|endoftext|>
+    assert info.n_parameters and info.files_sha256 and info.dtype == "float32"
+
+
+def test_generate_is_greedy_and_deterministic(tiny_backend):
+    prompts = ["The capital of France is", "Hello"]
+    a = tiny_backend.generate(prompts, max_new_tokens=6, stop=[])
+    b = tiny_backend.generate(list(reversed(prompts)), max_new_tokens=6, stop=[])
+    assert a == list(reversed(b))
+    tok, model = tiny_backend.tokenizer, tiny_backend.model
+    ids = torch.tensor([tok(prompts[0])["input_ids"]])
+    with torch.no_grad():
+        ref = model.generate(ids, max_new_tokens=6, do_sample=False, pad_token_id=50256)
+    assert a[0] == tok.decode(ref[0, ids.shape[1]:], skip_special_tokens=True)
+
+
+def test_cut_at_stop():
+    assert cut_at_stop("Paris.\nNext", ["\n"]) == "Paris."
+    assert cut_at_stop("a b. c\n", [".", "\n"]) == "a b"
+    assert cut_at_stop("none", []) == "none"
+
+
+def test_perplexity_matches_direct_computation(tiny_backend):
+    text = "The quick brown fox jumps over the lazy dog. " * 3
+    res = tiny_backend.perplexity([text])[0]
+    tok, model = tiny_backend.tokenizer, tiny_backend.model
+    ids = [tok.eos_token_id] + tok(text, add_special_tokens=False)["input_ids"]
+    with torch.no_grad():
+        logprobs = torch.log_softmax(model(torch.tensor([ids])).logits[0].double(), -1)
+    nll = -sum(float(logprobs[i - 1, ids[i]]) for i in range(1, len(ids)))
+    assert res.n_tokens == len(ids) - 1
+    assert res.nll == pytest.approx(nll, abs=1e-4)
+    assert res.perplexity == pytest.approx(math.exp(nll / res.n_tokens), rel=1e-6)
+
+
+def test_perplexity_windows_long_texts(tiny_gpt2_dir):
+    backend = HFBackend.load(resolve(str(tiny_gpt2_dir)), LoadOptions(max_window=16, progress=False))
+    text = "word " * 60
+    res = backend.perplexity([text])[0]
+    assert res.n_tokens == len(backend.encode(text))
+
+
+def test_pickle_weights_are_refused_unless_allowed(tmp_path: Path, tiny_gpt2_dir: Path):
+    import shutil
+
+    folder = tmp_path / "pickled"
+    shutil.copytree(tiny_gpt2_dir, folder)
+    state = torch.load  # noqa: F841 - only to show torch is here
+    (folder / "model.safetensors").unlink()
+    (folder / "pytorch_model.bin").write_bytes(b"not really")
+    with pytest.raises(UserError, match="pickle"):
+        HFBackend.load(resolve(str(folder)), LoadOptions(progress=False))
+
+
+def test_corrupt_weights_give_a_user_error(tmp_path: Path, tiny_gpt2_dir: Path):
+    import shutil
+
+    folder = tmp_path / "corrupt"
+    shutil.copytree(tiny_gpt2_dir, folder)
+    data = (folder / "model.safetensors").read_bytes()
+    (folder / "model.safetensors").write_bytes(data[: len(data) // 3])
+    with pytest.raises(UserError, match="could not load"):
+        HFBackend.load(resolve(str(folder)), LoadOptions(progress=False))

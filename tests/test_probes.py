@@ -1,0 +1,165 @@
+"""Probe suites: the shipped ones validate; broken ones get file:line errors."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from alignaudit.probes import check_date, load_suite, resolve_suites, shipped_suites
+from alignaudit.errors import UserError
+from tests.conftest import MINI_SUITE
+
+GOOD_PROBE = """\
+  - id: p1
+    prompt: "The 2022 FIFA World Cup final was won by"
+    choices:
+      correct: [" Argentina"]
+      distractors: [" France", " Brazil", " Croatia"]
+    event_date: "2022-12-18"
+    category: sport
+    source: "Wikipedia: 2022 FIFA World Cup final"
+"""
+HEADER = 'suite:\n  name: t\n  version: "1"\n  description: test\nprobes:\n'
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "suite.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def error_of(path: Path) -> str:
+    with pytest.raises(UserError) as info:
+        load_suite(path)
+    return str(info.value)
+
+
+def test_mini_suite_loads():
+    suite = load_suite(MINI_SUITE)
+    kinds = [p.kind for p in suite.probes]
+    assert kinds.count("fact") == 4 and kinds.count("control") == 1 and kinds.count("changing") == 1
+    assert len(suite.sha256) == 64
+
+
+def test_bad_yaml_names_file_and_line(tmp_path):
+    path = write(tmp_path, HEADER + GOOD_PROBE + "  - id: [unclosed\n")
+    msg = error_of(path)
+    assert f"{path}:" in msg and "YAML does not parse" in msg
+    assert re.search(rf"{re.escape(str(path))}:1[0-9]:", msg)
+
+
+def test_missing_field_names_line_and_field(tmp_path):
+    path = write(tmp_path, HEADER + GOOD_PROBE + GOOD_PROBE.replace("p1", "p2").replace(
+        '    source: "Wikipedia: 2022 FIFA World Cup final"\n', ""))
+    msg = error_of(path)
+    # the second probe starts on line 14 of the file
+    assert f"{path}:14: probes.1.source: Field required" in msg
+
+
+def test_bad_date_names_line(tmp_path):
+    path = write(tmp_path, HEADER + GOOD_PROBE.replace('"2022-12-18"', '"18/12/2022"'))
+    msg = error_of(path)
+    assert f"{path}:11: probes.0.event_date" in msg and "YYYY" in msg
+
+
+def test_impossible_date(tmp_path):
+    path = write(tmp_path, HEADER + GOOD_PROBE.replace('"2022-12-18"', '"2021-02-30"'))
+    assert "that month has 28 days" in error_of(path)
+
+
+def test_duplicate_id_names_both_lines(tmp_path):
+    path = write(tmp_path, HEADER + GOOD_PROBE + GOOD_PROBE)
+    msg = error_of(path)
+    assert f"{path}:14:" in msg and "used twice" in msg and "line 6" in msg
+
+
+def test_duplicate_key(tmp_path):
+    path = write(tmp_path, HEADER + GOOD_PROBE.replace("    category: sport\n",
+                                                        "    category: sport\n    category: x\n"))
+    assert f"{path}:13: key `category` appears twice" in error_of(path)
+
+
+def test_too_few_distractors(tmp_path):
+    path = write(tmp_path, HEADER + GOOD_PROBE.replace(', " Croatia"', ""))
+    assert "at least 3" in error_of(path)
+
+
+def test_unknown_field(tmp_path):
+    path = write(tmp_path, HEADER + GOOD_PROBE.replace("category:", "categroy: x\n    category:"))
+    msg = error_of(path)
+    assert "categroy" in msg and f"{path}:12" in msg
+
+
+def test_empty_suite_and_missing_keys(tmp_path):
+    assert "no probes" in error_of(write(tmp_path, HEADER))
+    assert "two top-level keys" in error_of(write(tmp_path, "probes: []\n"))
+    assert "two top-level keys" in error_of(write(tmp_path, ""))
+
+
+def test_control_cannot_have_a_correct_choice(tmp_path):
+    path = write(tmp_path, HEADER + GOOD_PROBE + "    control: true\n")
+    assert "control" in error_of(path)
+
+
+def test_timeline_must_be_ordered(tmp_path):
+    text = HEADER + """\
+  - id: pm
+    prompt: "The Prime Minister of the United Kingdom is"
+    timeline:
+      - answer: " Boris Johnson"
+        valid_from: "2019-07-24"
+        valid_until: "2022-09-06"
+      - answer: " Theresa May"
+        valid_from: "2016-07-13"
+        valid_until: "2019-07-24"
+    category: politics
+    source: "Wikipedia"
+"""
+    assert "in order of valid_from" in error_of(write(tmp_path, text))
+
+
+def test_non_utf8_file(tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_bytes(b"suite: \xff\xfe\n")
+    assert "not UTF-8" in error_of(path)
+
+
+def test_unknown_suite_suggests_a_name():
+    with pytest.raises(UserError, match="Did you mean `recency`"):
+        resolve_suites(["recncy"])
+
+
+def test_check_date_forms():
+    assert check_date(2020) == "2020"
+    assert check_date("2020-03") == "2020-03"
+    import datetime
+
+    assert check_date(datetime.date(2020, 3, 11)) == "2020-03-11"
+    with pytest.raises(ValueError):
+        check_date("2020-13")
+
+
+def test_shipped_suites_validate():
+    shipped = shipped_suites()
+    assert "recency" in shipped
+    for path in shipped.values():
+        load_suite(path)
+
+
+def test_recency_suite_meets_its_brief():
+    suite = load_suite(shipped_suites()["recency"])
+    facts = [p for p in suite.probes if p.kind == "fact"]
+    assert len(facts) >= 150
+    years = {}
+    for p in facts:
+        years.setdefault(int(p.event_date[:4]), []).append(p)
+    for year in range(2012, 2027):
+        assert len(years.get(year, [])) >= 10, year
+    cats = {p.category for p in facts}
+    assert {"science", "technology", "politics", "sport", "culture", "health", "business"} <= cats
+    assert "covid-19-pandemic" in {p.id for p in facts}
+    for p in facts:
+        assert not p.prompt.endswith((" ", "\n"))
+        assert all(c.startswith(" ") for c in p.continuations)
