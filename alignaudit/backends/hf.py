@@ -350,7 +350,7 @@ class HFBackend:
             logits = self.model(
                 input_ids=ids, attention_mask=mask, position_ids=positions, logits_to_keep=keep
             ).logits[:, -keep:, :]
-            logprobs = torch.log_softmax(logits.float(), dim=-1)
+            logprobs = torch.log_softmax(logits.double(), dim=-1)
         out = []
         for row, (seq, n) in enumerate(zip(seqs, conts, strict=True)):
             target = torch.tensor(seq[-n:], device=logprobs.device)
