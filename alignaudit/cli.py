@@ -10,12 +10,15 @@ import os
 import shlex
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from alignaudit import __version__
 from alignaudit.errors import UsageError, UserError
+
+if TYPE_CHECKING:
+    from alignaudit.result import ModelAudit
 
 app = typer.Typer(
     add_completion=False, no_args_is_help=True, rich_markup_mode=None,
@@ -38,7 +41,7 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    version: Annotated[Optional[bool], typer.Option(  # noqa: UP007 - typer needs Optional
+    version: Annotated[bool | None, typer.Option(
         "--version", callback=_version, is_eager=True, help="Print the version and exit.")] = None,
 ) -> None:
     """alignaudit command line."""
@@ -62,14 +65,21 @@ def run(
     device: Annotated[str, typer.Option(help="auto, cpu, cuda, cuda:N or mps.")] = "auto",
     dtype: Annotated[str, typer.Option(help="auto, float32, bfloat16 or float16.")] = "auto",
     batch_size: Annotated[str, typer.Option(help="Sequences per batch, or auto.")] = "auto",
-    limit: Annotated[Optional[int], typer.Option(help="At most N probes per suite.")] = None,  # noqa: UP007
+    limit: Annotated[int | None, typer.Option(help="At most N probes per suite.")] = None,
     seed: Annotated[int, typer.Option(help="Seed for every random choice.")] = 0,
     generate: Annotated[bool, typer.Option(help="Also match free generations.")] = True,
     max_new_tokens: Annotated[int, typer.Option(help="Tokens generated per probe.")] = 16,
-    claimed_cutoff: Annotated[Optional[str], typer.Option(  # noqa: UP007
-        help="Cutoff the model card claims, YYYY-MM.")] = None,
+    claimed_cutoff: Annotated[str | None, typer.Option(
+        help="Cutoff the model card claims, YYYY-MM (known for some bundled aliases).")] = None,
+    as_of: Annotated[str | None, typer.Option(
+        help="Date open-ended changing facts count as true up to (default: today).")] = None,
     trust_remote_code: Annotated[bool, typer.Option(
         help="Run code shipped with the model (only for models you trust).")] = False,
+    fail_on: Annotated[list[str], typer.Option(
+        "--fail-on", help="Gate, e.g. 'recency_accuracy<0.6', 'cutoff<2024-01', 'drift=high'; "
+        "exit code 3 when it holds. Repeatable.")] = [],  # noqa: B006 - typer reads the default
+    policy: Annotated[Path | None, typer.Option(
+        help="YAML file with `fail_on:` gates.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
 ) -> None:
     """Run an audit and write results.json, report.html and summary.md into --out."""
@@ -82,7 +92,9 @@ def run(
     config = RunConfig(
         models=model, probes=probes, seed=seed, limit=limit, device=device, dtype=dtype,
         batch_size=_batch_size(batch_size), generate=generate, max_new_tokens=max_new_tokens,
-        claimed_cutoff=claimed_cutoff, trust_remote_code=trust_remote_code,
+        claimed_cutoff=_date_option("--claimed-cutoff", claimed_cutoff),
+        as_of=_date_option("--as-of", as_of) or "", trust_remote_code=trust_remote_code,
+        fail_on=_gates(fail_on, policy),
         command=" ".join(shlex.quote(a) for a in ["alignaudit", *sys.argv[1:]]),
     )
     _check_out(out)
@@ -90,10 +102,66 @@ def run(
     save(result, out / "results.json")
     page = write_report(result, out)
     for audit in result.models:
-        for s in audit.suites:
-            acc = "–" if s.accuracy is None else f"{s.accuracy:.1%}"
-            _say(f"{audit.model.display_name} · {s.suite}: accuracy {acc} on {s.n_facts} facts")
-    _say(f"Wrote {out / 'results.json'} and {page}")
+        _say(console_summary(audit))
+    _say(f"Wrote {out / 'results.json'}, {page} and {out / 'summary.md'}")
+    failed = [g for g in result.gates if g.failed]
+    for g in result.gates:
+        _say(("GATE FAILED: " if g.failed else "gate passed: ") + g.reason)
+    if failed:
+        raise typer.Exit(3)
+
+
+def _gates(conditions: list[str], policy: Path | None) -> list[str]:
+    from alignaudit import gates
+
+    all_conditions = list(conditions) + (gates.load_policy(policy) if policy else [])
+    for condition in all_conditions:
+        gates.parse(condition)  # a bad condition fails before any model loads
+    return all_conditions
+
+
+def _date_option(option: str, value: str | None) -> str | None:
+    if value is None:
+        return None
+    from alignaudit.probes import check_date
+
+    try:
+        return check_date(value)
+    except ValueError as exc:
+        raise UsageError(f"{option} {value}: {exc}.") from None
+
+
+def console_summary(audit: ModelAudit) -> str:  # noqa: F821 - imported lazily
+    """The findings of one model as a few lines of text for the terminal."""
+    lines = [f"== {audit.model.display_name}"]
+    for s in audit.suites:
+        parts = []
+        if s.n_facts:
+            parts.append(f"accuracy {s.accuracy or 0:.1%} on {s.n_facts} facts "
+                         f"(chance {s.chance or 0:.0%})")
+        if s.n_changing:
+            parts.append(f"{s.n_changing} changing facts")
+        if s.n_controls:
+            parts.append(f"{s.n_controls} controls")
+        lines.append(f"  {s.suite}: " + ", ".join(parts))
+    rec = audit.recency
+    if rec is None:
+        return "\n".join(lines)
+    if rec.by_year:
+        lines.append("  accuracy by event year:")
+        for row in rec.by_year:
+            bar = "#" * round(row.accuracy * 20)
+            interval = f"[{row.ci_low:4.0%}-{row.ci_high:4.0%}]"
+            lines.append(f"    {row.label}  {row.accuracy:5.0%}  {interval}  n={row.n:<3} {bar}")
+    if rec.cutoff is not None:
+        lines.append(f"  cutoff: {rec.cutoff.verdict}")
+    if rec.believed is not None:
+        lines.append(f"  believed year: {rec.believed.verdict}")
+    if rec.confabulation is not None and rec.confabulation.rate is not None:
+        c = rec.confabulation
+        lines.append(f"  confabulation: {c.n_confabulated}/{c.n_controls} fabricated events "
+                     f"'recognised' ({c.rate:.0%})")
+    return "\n".join(lines)
 
 
 def _check_out(out: Path) -> None:
@@ -108,19 +176,21 @@ def _check_out(out: Path) -> None:
 @app.command()
 def report(
     results: Annotated[list[Path], typer.Argument(help="results.json file(s) to render.")],
-    out: Annotated[Optional[Path], typer.Option(  # noqa: UP007
+    out: Annotated[Path | None, typer.Option(
         help="HTML file to write (default: report.html beside the results).")] = None,
 ) -> None:
-    """Re-render a saved results.json (no model needed)."""
+    """Re-render a saved results.json, or compare several on one page (no model needed)."""
     from alignaudit.report import write_report
     from alignaudit.result import load
 
     loaded = [load(p) for p in results]
-    if len(loaded) > 1:
-        raise UsageError("Comparing several results.json files is not available yet.")
-    target = out or results[0].parent / "report.html"
-    page = write_report(loaded[0], target.parent, target.name)
-    _say(f"Wrote {page}")
+    if len(loaded) > 1:  # one comparison page, a column per model of every result
+        target = out or Path("compare.html")
+        page = write_report(loaded, target.parent, target.name)
+    else:
+        target = out or results[0].parent / "report.html"
+        page = write_report(loaded[0], target.parent, target.name)
+    _say(f"Wrote {page} and {page.parent / 'summary.md'}")
 
 
 @probes_app.command("list")
@@ -175,11 +245,13 @@ def main() -> None:
         if type(exc).__name__ == "Abort":
             _say("Aborted.")
             sys.exit(130)
-        if hasattr(exc, "show") and isinstance(getattr(exc, "exit_code", None), int):
+        exit_code = getattr(exc, "exit_code", None)
+        if hasattr(exc, "show") and isinstance(exit_code, int):
             exc.show()
-            sys.exit(exc.exit_code)
+            sys.exit(exit_code)
         raise
     sys.exit(code if isinstance(code, int) else 0)
+
 
 if __name__ == "__main__":
     main()

@@ -289,7 +289,9 @@ def _read_yaml(path: Path) -> tuple[Any, _Lines]:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
         problem = getattr(exc, "problem", None) or str(exc)
-        raise UserError(f"{where}: the YAML does not parse ({problem}). Fix the syntax there.") from None
+        raise UserError(
+            f"{where}: the YAML does not parse ({problem}). Fix the syntax there."
+        ) from None
     lines: dict[tuple[Any, ...], int] = {}
     if node is not None:
         try:

@@ -15,8 +15,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from alignaudit.analysis import RecencyAnalysis
 from alignaudit.backends.base import ModelInfo
 from alignaudit.errors import UserError
+from alignaudit.gates import GateResult
 from alignaudit.scoring import ProbeResult, SuiteSummary
 
 SCHEMA_VERSION = 1
@@ -39,7 +41,9 @@ class RunConfig(_Model):
     generate: bool = Field(default=True, description="Free generations were matched.")
     max_new_tokens: int = Field(default=16)
     claimed_cutoff: str | None = Field(default=None, description="--claimed-cutoff.")
+    as_of: str = Field(default="", description="Date open-ended facts are taken as true up to.")
     trust_remote_code: bool = Field(default=False)
+    fail_on: list[str] = Field(default_factory=list, description="--fail-on / policy gates.")
     command: str = Field(default="", description="The command line, secrets removed.")
 
 
@@ -60,7 +64,7 @@ class ModelAudit(_Model):
     model: ModelInfo
     suites: list[SuiteSummary] = Field(default_factory=list)
     probes: list[ProbeResult] = Field(default_factory=list)
-    recency: dict[str, Any] | None = Field(default=None, description="Recency analysis.")
+    recency: RecencyAnalysis | None = Field(default=None, description="Recency analysis.")
     drift: dict[str, Any] | None = Field(default=None, description="Drift analysis.")
 
 
@@ -107,6 +111,7 @@ class AuditResult(_Model):
     config: RunConfig
     suites: list[SuiteRef] = Field(default_factory=list)
     models: list[ModelAudit] = Field(default_factory=list)
+    gates: list[GateResult] = Field(default_factory=list, description="Checked gates.")
     environment: Environment = Field(default_factory=Environment)
     runtime: Runtime = Field(default_factory=Runtime)
 

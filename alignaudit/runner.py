@@ -16,11 +16,15 @@ from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
 
-from alignaudit import __version__
+import numpy as np
+
+from alignaudit import __version__, gates
+from alignaudit.analysis import analyse
 from alignaudit.backends.hf import HFBackend, LoadOptions
 from alignaudit.backends.resolve import resolve
 from alignaudit.errors import UserError
 from alignaudit.probes import Suite, resolve_suites, shipped_dir
+from alignaudit.recency import date_to_year_fraction
 from alignaudit.result import (
     AuditResult,
     Environment,
@@ -105,7 +109,11 @@ def audit_model(
         tokens_generated=usage.tokens_generated, peak_rss_bytes=peak_rss(),
         peak_accelerator_bytes=peak_accelerator(),
     )
-    return ModelAudit(model=info, suites=summaries, probes=results), measurement
+    claimed = date_to_year_fraction(info.claimed_cutoff) if info.claimed_cutoff else None
+    recency = analyse(results, np.random.default_rng(config.seed),
+                      now=date_to_year_fraction(config.as_of), claimed=claimed)
+    audit = ModelAudit(model=info, suites=summaries, probes=results, recency=recency)
+    return audit, measurement
 
 
 def peak_rss() -> int:
@@ -127,6 +135,8 @@ def run_audit(config: RunConfig, say: Say, progress: bool = True) -> AuditResult
     started = time.perf_counter()
     started_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     suites = limit_suites(resolve_suites(config.probes), config.limit)
+    if not config.as_of:
+        config = config.model_copy(update={"as_of": dt.date.today().isoformat()})
     if not config.models:
         raise UserError("No model given: pass --model (e.g. --model smollm2-135m).")
     result = AuditResult(tool_version=__version__, config=config,
@@ -135,6 +145,7 @@ def run_audit(config: RunConfig, say: Say, progress: bool = True) -> AuditResult
         audit, measurement = audit_model(spec, suites, config, say, progress)
         result.models.append(audit)
         result.runtime.models[spec] = measurement
+    result.gates = gates.check([gates.parse(c) for c in config.fail_on], result.models)
     result.environment = environment()
     result.runtime.started_at = started_at
     result.runtime.finished_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")

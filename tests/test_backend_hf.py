@@ -1,4 +1,4 @@
-"""The transformers backend: log-likelihoods against a direct computation, generation, perplexity."""
+"""The transformers backend: log-likelihoods vs a direct computation, generation, perplexity."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ PAIRS = [
 
 def test_loglikelihood_matches_direct_computation(tiny_backend):
     results = tiny_backend.loglikelihood(PAIRS)
-    for (ctx, cont), res in zip(PAIRS, results):
+    for (ctx, cont), res in zip(PAIRS, results, strict=True):
         expected = direct_logprob(tiny_backend, ctx, cont)
         assert res.logprob == pytest.approx(expected, abs=1e-5)
         assert not res.boundary_fixed
@@ -77,7 +77,8 @@ def test_boundary_mismatch_is_detected_and_scores_exact_text(tiny_backend):
     ctx = tok("Hel", add_special_tokens=False)["input_ids"]
     cont = tok("lo", add_special_tokens=False)["input_ids"]
     with torch.no_grad():
-        logprobs = torch.log_softmax(tiny_backend.model(torch.tensor([ctx + cont])).logits[0].double(), -1)
+        logits = tiny_backend.model(torch.tensor([ctx + cont])).logits[0]
+        logprobs = torch.log_softmax(logits.double(), -1)
     expected = sum(float(logprobs[len(ctx) + i - 1, t]) for i, t in enumerate(cont))
     assert res.logprob == pytest.approx(expected, abs=1e-5)
     assert res.n_tokens == len(cont)
@@ -134,7 +135,8 @@ def test_perplexity_matches_direct_computation(tiny_backend):
 
 
 def test_perplexity_windows_long_texts(tiny_gpt2_dir):
-    backend = HFBackend.load(resolve(str(tiny_gpt2_dir)), LoadOptions(max_window=16, progress=False))
+    options = LoadOptions(max_window=16, progress=False)
+    backend = HFBackend.load(resolve(str(tiny_gpt2_dir)), options)
     text = "word " * 60
     res = backend.perplexity([text])[0]
     assert res.n_tokens == len(backend.encode(text))
@@ -161,3 +163,33 @@ def test_corrupt_weights_give_a_user_error(tmp_path: Path, tiny_gpt2_dir: Path):
     (folder / "model.safetensors").write_bytes(data[: len(data) // 3])
     with pytest.raises(UserError, match="could not load"):
         HFBackend.load(resolve(str(folder)), LoadOptions(progress=False))
+
+
+def test_packed_scoring_equals_separate_passes(tiny_gpt2_dir):
+    packed = HFBackend.load(resolve(str(tiny_gpt2_dir)), LoadOptions(progress=False))
+    plain = HFBackend.load(resolve(str(tiny_gpt2_dir)), LoadOptions(progress=False, pack=False))
+    ctx = "The 2022 FIFA World Cup final was won by"
+    pairs = [(ctx, c) for c in [" Argentina", " France", " Brazil and Germany", " Croatia"]]
+    pairs += [("Another context entirely", " yes"), ("Hel", "lo"), (ctx, " Morocco")]
+    a = packed.loglikelihood(pairs)
+    b = plain.loglikelihood(pairs)
+    assert packed.usage.extra["packing"] is True
+    for x, y in zip(a, b, strict=True):
+        assert x.logprob == pytest.approx(y.logprob, abs=1e-5)
+        assert x.is_greedy == y.is_greedy and x.boundary_fixed == y.boundary_fixed
+    # the shared context is laid down once: far fewer tokens than one pass per choice
+    # (the first call also ran the one-off self-check, so count a second call)
+    before_packed, before_plain = packed.usage.tokens_scored, plain.usage.tokens_scored
+    packed.loglikelihood(pairs)
+    plain.loglikelihood(pairs)
+    used_packed = packed.usage.tokens_scored - before_packed
+    used_plain = plain.usage.tokens_scored - before_plain
+    assert used_packed < 0.6 * used_plain
+
+
+def test_group_requests_splits_long_groups():
+    from alignaudit.backends.packing import group_requests
+
+    groups, leftovers = group_requests([[1, 2]] * 4 + [[9] * 10], [[3], [4, 5], [6], [], [7]], 5)
+    assert leftovers == [3, 4]  # empty continuation; longer than the window
+    assert [g.owners for g in groups] == [[0, 1], [2]]

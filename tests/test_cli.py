@@ -7,7 +7,6 @@ import re
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
@@ -70,7 +69,8 @@ def test_version_and_help_are_fast():
 
 def test_help_does_not_import_heavy_libraries():
     code = ("import sys; from alignaudit import cli; "
-            "print(sorted(m for m in ('torch','transformers','numpy','pandas') if m in sys.modules))")
+            "print(sorted(m for m in ('torch','transformers','numpy','pandas') "
+            "if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout
     assert out.strip() == "[]"
 

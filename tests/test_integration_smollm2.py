@@ -21,7 +21,7 @@ def test_real_model_logprobs_match_direct_forward(smollm2_backend):
     pairs = [("In March 2020 the World Health Organization declared COVID-19 a", " pandemic"),
              ("The 2022 FIFA World Cup final was won by", " Argentina, beating France")]
     results = smollm2_backend.loglikelihood(pairs)
-    for (ctx, cont), res in zip(pairs, results):
+    for (ctx, cont), res in zip(pairs, results, strict=True):
         c = tok(ctx, add_special_tokens=False)["input_ids"]
         w = tok(ctx + cont, add_special_tokens=False)["input_ids"]
         with torch.no_grad():

@@ -20,6 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from alignaudit.backends import packing
 from alignaudit.backends.base import Loglikelihood, ModelInfo, Perplexity
 from alignaudit.backends.resolve import (
     ModelSource,
@@ -47,6 +48,7 @@ class LoadOptions(BaseModel):
     trust_remote_code: bool = Field(default=False, description="Run the repo's own code.")
     allow_pickle: bool = Field(default=False, description="Allow pickle-based weight files.")
     max_window: int = Field(default=2048, description="Longest window for perplexity.")
+    pack: bool = Field(default=True, description="Score a context's choices in one sequence.")
     progress: bool = Field(default=True, description="Show progress bars.")
 
 
@@ -219,7 +221,9 @@ class HFBackend:
     # ----------------------------------------------------------------- verbs
     def loglikelihood(self, pairs: Sequence[tuple[str, str]]) -> list[Loglikelihood]:
         requests = [self.encode_pair(c, x) for c, x in pairs]
-        scored = self._score(requests, desc="Scoring")
+        scored = self._score_packed(requests) if self.options.pack else None
+        if scored is None:
+            scored = self._score(requests, desc="Scoring")
         return [
             Loglikelihood(
                 logprob=lp, is_greedy=greedy, n_tokens=len(r.cont), boundary_fixed=r.fixed,
@@ -341,6 +345,64 @@ class HFBackend:
         self.usage.score_seconds += time.perf_counter() - started
         return results
 
+    def _score_packed(self, requests: list[_Request]) -> list[tuple[float, bool]] | None:
+        """Score with prefix packing; None when this model cannot be packed exactly."""
+        if self.usage.extra.get("packing") is False:
+            return None
+        groups, leftovers = packing.group_requests(
+            [r.ctx for r in requests], [r.cont for r in requests], self.context_length)
+        if not groups:
+            return None
+        if "packing" not in self.usage.extra and not self._packing_agrees(requests, groups[0]):
+            return None
+        results: list[tuple[float, bool]] = [(0.0, True)] * len(requests)
+        order = sorted(range(len(groups)), key=lambda i: -groups[i].length)
+        started = time.perf_counter()
+        for batch in self._batches(order, [g.length for g in groups], "Scoring"):
+            chunk = [groups[i] for i in batch]
+            for group, scores in zip(chunk, self._score_packed_batch(chunk), strict=True):
+                for owner, value in zip(group.owners, scores, strict=True):
+                    results[owner] = value
+            self.usage.batches += 1
+            self.usage.tokens_scored += sum(g.length for g in chunk)
+        self.usage.score_seconds += time.perf_counter() - started
+        if leftovers:
+            for i, value in zip(leftovers, self._score([requests[i] for i in leftovers],
+                                                       desc="Scoring"), strict=True):
+                results[i] = value
+        return results
+
+    def _score_packed_batch(self, groups: list[packing.PackedGroup]) -> list[list]:
+        import torch
+
+        dtype = next(self.model.parameters()).dtype
+        tensors = packing.batch_tensors(groups, self.pad_id, dtype)
+        device = self.model.device if self.options.device_map is None else "cpu"
+        tensors = {k: v.to(device) for k, v in tensors.items()}
+        width = tensors["input_ids"].shape[1]
+        offset = min(len(g.ctx) for g in groups) - 1
+        with torch.inference_mode():
+            logits = self.model(**tensors, logits_to_keep=width - offset).logits
+            logprobs = torch.log_softmax(logits[:, -(width - offset):].double(), dim=-1)
+        return [packing.read_scores(logprobs, offset, g, row) for row, g in enumerate(groups)]
+
+    def _packing_agrees(self, requests: list[_Request], group: packing.PackedGroup) -> bool:
+        """Check once that packing gives the plain scores on this model (else turn it off)."""
+        import torch
+
+        tolerance = 1e-4 if next(self.model.parameters()).dtype == torch.float32 else 5e-2
+        try:
+            packed = self._score_packed_batch([group])[0]
+        except Exception as exc:  # noqa: BLE001 - an architecture that rejects 4-D masks
+            log.info("Prefix packing is not available for this model: %s", _first_line(exc))
+            packed = None
+        plain = self._score([requests[i] for i in group.owners], desc="Checking")
+        agrees = packed is not None and all(
+            abs(a[0] - b[0]) <= tolerance * max(1.0, abs(b[0])) and a[1] == b[1]
+            for a, b in zip(packed, plain, strict=True))
+        self.usage.extra["packing"] = agrees
+        return agrees
+
     def _score_batch(self, seqs: list[list[int]], conts: list[int]) -> list[tuple[float, bool]]:
         import torch
 
@@ -394,7 +456,6 @@ def _prepare(source: ModelSource, options: LoadOptions) -> tuple[str, dict[str, 
 def _load_pretrained(
     source: ModelSource, where: str, kwargs: dict[str, Any], options: LoadOptions
 ) -> tuple[Any, Any]:
-    from transformers import AutoModelForCausalLM, AutoTokenizer
 
     device = pick_device(options.device)
     dtype = pick_dtype(options.dtype, device)
@@ -428,8 +489,8 @@ def _from_pretrained(where: str, model_kwargs: dict, tok_kwargs: dict, *, local_
 
     tok_kwargs = {k: v for k, v in tok_kwargs.items() if k != "use_safetensors"}
     tokenizer = AutoTokenizer.from_pretrained(where, local_files_only=local_only, **tok_kwargs)
-    model = AutoModelForCausalLM.from_pretrained(where, local_files_only=local_only,
-                                                 **model_kwargs)
+    model: Any = AutoModelForCausalLM.from_pretrained(where, local_files_only=local_only,
+                                                      **model_kwargs)
     if not options.device_map:
         model = model.to(device)
     model.eval()

@@ -1,0 +1,352 @@
+"""Tests for alignaudit.recency on synthetic probes whose right answer is known."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Literal
+
+import numpy as np
+import pytest
+from pydantic import ValidationError
+from scipy.special import expit
+
+from alignaudit.recency import (
+    CutoffEstimate,
+    CutoffSettings,
+    FactPreference,
+    Outcome,
+    TimelineAnswer,
+    accuracy_by_period,
+    believed_year,
+    chance_corrected,
+    choose_period,
+    date_to_year_fraction,
+    estimate_cutoff,
+    wilson_interval,
+    year_fraction_to_label,
+)
+
+Knowledge = Callable[[np.ndarray], np.ndarray]
+# Cheaper permutation test for the many simulations; the default stays 1000.
+FAST = CutoffSettings(n_perm=200)
+
+
+def simulate(rng: np.random.Generator, n: int, knowledge: Knowledge, start: float = 2012.0,
+             end: float = 2026.0, n_choices: int = 4) -> list[Outcome]:
+    """``n`` probes uniform over [start, end): P(correct) = chance + (1 - chance) * knowledge."""
+    dates = np.round(rng.uniform(start, end, n), 3)
+    chance = 1.0 / n_choices
+    correct = rng.random(n) < chance + (1.0 - chance) * knowledge(dates)
+    pairs = enumerate(zip(dates, correct, strict=True))
+    return [Outcome(probe_id=f"p{i}", suite="synthetic", event_date=float(d), correct=bool(c),
+                    n_choices=n_choices) for i, (d, c) in pairs]
+
+
+def step_knowledge(cutoff: float, accuracy: float, chance: float = 0.25) -> Knowledge:
+    """Accuracy ``accuracy`` before ``cutoff``, chance after (as chance-corrected knowledge)."""
+    level = (accuracy - chance) / (1.0 - chance)
+    return lambda d: np.where(d < cutoff, level, 0.0)
+
+
+# ---------------------------------------------------------------------------- helpers
+
+
+def test_date_to_year_fraction() -> None:
+    assert date_to_year_fraction("2020") == 2020.5
+    # March 2020: 31+29 = 60 days before it, 31 days long, 2020 has 366 days -> (60+15.5)/366
+    assert date_to_year_fraction("2020-03") == pytest.approx(2020 + 75.5 / 366)
+    # 1 March 2021: 31+28 = 59 days before it, noon of that day -> (59+0.5)/365
+    assert date_to_year_fraction("2021-03-01") == pytest.approx(2021 + 59.5 / 365)
+    for bad in ("20", "2020-13", "2020-02-30", "March 2020", "2020-3-x"):
+        with pytest.raises(ValueError):
+            date_to_year_fraction(bad)
+
+
+def test_year_fraction_to_label() -> None:
+    assert year_fraction_to_label(2020.17) == "2020-Q1"
+    assert year_fraction_to_label(2020.17, "month") == "2020-03"
+    assert year_fraction_to_label(2020.99, "quarter") == "2020-Q4"
+    assert year_fraction_to_label(2021.0, "year") == "2021"
+    for s in ("2019-01", "2019-12", "2020-02", "2020-07"):
+        assert year_fraction_to_label(date_to_year_fraction(s), "month") == s
+
+
+def test_wilson_interval_by_hand() -> None:
+    # k=8, n=10, 95%: z = 1.959964, z^2 = 3.841459, p = 0.8
+    # denominator 1 + z^2/n = 1.3841459
+    # centre (p + z^2/(2n)) / denom = (0.8 + 0.1920729) / 1.3841459 = 0.716732
+    # half  z * sqrt(p(1-p)/n + z^2/(4n^2)) / denom
+    #     = 1.959964 * sqrt(0.016 + 0.0096036) / 1.3841459 = 1.959964 * 0.1600113 / 1.3841459
+    #     = 0.226576  ->  (0.490156, 0.943308)
+    lo, hi = wilson_interval(8, 10)
+    assert lo == pytest.approx(0.490156, abs=1e-5)
+    assert hi == pytest.approx(0.943308, abs=1e-5)
+    # k=0, n=10: p=0, centre = 0.1920729/1.3841459 = 0.138767 = half -> lower bound 0
+    lo, hi = wilson_interval(0, 10)
+    assert lo == 0.0 and hi == pytest.approx(0.277534, abs=1e-5)
+    assert wilson_interval(0, 0) == (0.0, 1.0)
+    # a wider confidence gives a wider interval
+    assert wilson_interval(8, 10, 0.99)[0] < 0.490156
+
+
+def test_chance_corrected_by_hand() -> None:
+    assert chance_corrected(0.625, 0.25) == pytest.approx(0.5)  # (0.625-0.25)/0.75
+    assert chance_corrected(0.25, 0.25) == 0.0
+    assert chance_corrected(1.0, 0.5) == 1.0
+    assert chance_corrected(0.0, 0.5) == -1.0  # below chance goes negative
+    with pytest.raises(ValueError):
+        chance_corrected(0.5, 1.0)
+
+
+def test_outcome_validation_and_chance() -> None:
+    o = Outcome(probe_id="x", suite="s", event_date=2020.5, correct=True, n_choices=5, n_correct=2)
+    assert o.chance == pytest.approx(0.4)
+    with pytest.raises(ValidationError):
+        Outcome(probe_id="x", suite="s", event_date=2020.5, correct=True, n_choices=2, n_correct=2)
+    with pytest.raises(ValidationError):
+        Outcome.model_validate({"probe_id": "x", "suite": "s", "event_date": 2020.5,
+                                "correct": True, "n_choices": 4, "extra": 1})
+
+
+def _probe(date: float, correct: bool, n_choices: int = 4,
+           pred: Literal["low", "medium", "high"] = "low") -> Outcome:
+    return Outcome(probe_id=f"{date}-{correct}", suite="s", event_date=date, correct=correct,
+                   n_choices=n_choices, predictability=pred)
+
+
+def test_accuracy_by_period_year_and_quarter() -> None:
+    probes = [_probe(2019.1, True), _probe(2019.2, True), _probe(2019.8, False, n_choices=2),
+              _probe(2021.5, False), _probe(2021.6, True)]
+    years = accuracy_by_period(probes, "year")
+    assert [r.label for r in years] == ["2019", "2021"]  # no row for the empty 2020
+    y19 = years[0]
+    assert (y19.n, y19.correct, y19.start, y19.end) == (3, 2, 2019.0, 2020.0)
+    assert y19.accuracy == pytest.approx(2 / 3)
+    chance = (0.25 + 0.25 + 0.5) / 3  # mean chance of the three probes = 1/3
+    assert y19.mean_chance == pytest.approx(chance)
+    assert y19.chance_corrected == pytest.approx((2 / 3 - chance) / (1 - chance))  # = 0.5
+    assert (y19.ci_low, y19.ci_high) == pytest.approx(wilson_interval(2, 3))
+    quarters = accuracy_by_period(probes, "quarter")
+    assert [r.label for r in quarters] == ["2019-Q1", "2019-Q4", "2021-Q3"]
+    assert quarters[0].start == 2019.0
+    assert quarters[1].start == pytest.approx(2019 + 273 / 365)  # 1 October 2019
+
+
+def test_choose_period() -> None:
+    dense = [_probe(2020 + (i % 8) / 8 + 0.01, True) for i in range(64)]  # 8 per quarter
+    assert choose_period(dense) == "quarter"
+    assert choose_period(dense + [_probe(2023.5, True)]) == "year"  # one thin quarter
+    assert choose_period([]) == "year"
+
+
+# ---------------------------------------------------------------------------- cutoff: simulations
+
+
+def _recovery_and_coverage(n_sims: int, n: int, accuracy: float, start: float, end: float,
+                           truth_range: tuple[float, float]) -> tuple[float, float]:
+    hits = covered = 0
+    for seed in range(n_sims):
+        rng = np.random.default_rng(seed)
+        truth = float(rng.uniform(*truth_range))
+        probes = simulate(rng, n, step_knowledge(truth, accuracy), start, end)
+        est = estimate_cutoff(probes, rng, n_boot=300, settings=FAST)
+        if est.status == "estimate":
+            assert est.cutoff is not None and est.ci_low is not None and est.ci_high is not None
+            hits += abs(est.cutoff - truth) <= 0.25
+            covered += est.ci_low <= truth <= est.ci_high
+    return hits / n_sims, covered / n_sims
+
+
+def test_step_recovers_known_cutoff_and_interval_covers() -> None:
+    """Settings: 400 four-choice probes over 2016-2026 (40 a year), accuracy 0.75 before the
+    cutoff (Gemma-3-270M's level on older events) and chance after it, cutoff uniform in
+    2018-2024; 300 resamples per simulation for speed (the default is 1000).
+
+    Placing a change to +-0.25 year is information-limited. With 200 probes over 2012-2026 and
+    accuracy 0.75, even an oracle that knows both accuracies gets within a quarter ~75% of the
+    time (the best possible window estimator ~81%); this estimator gets 73%, so the recovery
+    check needs ~40 probes a year. Measured over 1000 simulations with 1000 resamples: recovery
+    94.5%, coverage of the 90% interval 89.0%, median interval width 0.47 years."""
+    recovery, coverage = _recovery_and_coverage(300, 400, 0.75, 2016.0, 2026.0, (2018.0, 2024.0))
+    assert recovery >= 0.90
+    assert 0.85 <= coverage <= 0.95
+
+
+def test_interval_coverage_at_realistic_counts() -> None:
+    """200 probes over 2012-2026, accuracy 0.7 before the cutoff: the point estimate is within
+    a quarter only ~67% of the time, and the 90% interval says so by being wide enough (median
+    1.5 years) to cover the truth; 88% over 1000 simulations."""
+    _, coverage = _recovery_and_coverage(200, 200, 0.7, 2012.0, 2026.0, (2016.0, 2023.0))
+    assert 0.85 <= coverage <= 0.95
+
+
+def test_chance_everywhere_gives_no_estimate() -> None:
+    no_estimate = 0
+    for seed in range(100):
+        rng = np.random.default_rng(seed)
+        probes = simulate(rng, 200, lambda d: np.zeros_like(d))
+        est = estimate_cutoff(probes, rng, n_boot=200, settings=FAST)
+        no_estimate += est.status == "no_estimate"
+        if est.status == "no_estimate":
+            assert est.cutoff is None and est.reason
+            assert est.verdict.startswith("No knowledge cutoff")
+    assert no_estimate >= 95
+
+
+def test_too_few_probes_gives_no_estimate() -> None:
+    rng = np.random.default_rng(0)
+    probes = simulate(rng, 25, step_knowledge(2020.0, 0.9))
+    est = estimate_cutoff(probes, rng)
+    assert est.status == "no_estimate" and est.shape == "none" and est.cutoff is None
+    assert "25 usable probes" in est.reason and est.step is None
+
+
+def test_predictable_probes_are_excluded() -> None:
+    rng = np.random.default_rng(1)
+    probes = simulate(rng, 200, step_knowledge(2020.0, 0.75))
+    # scheduled events after the cutoff that the model "gets right" by guessing
+    scheduled = [_probe(2022.0 + i / 20, True, pred="high") for i in range(40)]
+    est = estimate_cutoff(probes + scheduled, np.random.default_rng(7), settings=FAST)
+    assert est.n_used == 200 and est.n_excluded_predictable == 40
+    alone = estimate_cutoff(probes, np.random.default_rng(7), settings=FAST)
+    assert est.model_copy(update={"n_excluded_predictable": 0}) == alone
+    assert est.status == "estimate" and est.ci_low is not None and est.ci_high is not None
+    assert est.ci_low <= 2020.0 <= est.ci_high
+
+
+def test_flat_knowledge_gives_no_estimate() -> None:
+    rng = np.random.default_rng(2)
+    probes = simulate(rng, 200, lambda d: np.full_like(d, 0.6))
+    est = estimate_cutoff(probes, rng, settings=FAST)
+    assert est.status == "no_estimate" and est.shape == "flat"
+    assert est.p_value is not None and est.p_value >= 0.05
+    assert "no significant drop" in est.reason
+
+
+def _shapes(knowledge: Knowledge, n: int, seeds: range) -> list[str]:
+    shapes: list[str] = []
+    for seed in seeds:
+        rng = np.random.default_rng(seed)
+        est = estimate_cutoff(simulate(rng, n, knowledge), rng, n_boot=200, settings=FAST)
+        shapes.append(est.shape)
+    return shapes
+
+
+def test_gradual_decline_is_labelled_decline() -> None:
+    """Knowledge thinning out linearly from 0.8 (2014) to nothing (2025), 300 probes. Telling a
+    decline from a step needs data: at 300 probes it is recognised ~85% of the time."""
+    shapes = _shapes(lambda d: np.clip(0.8 * (2025.0 - d) / 11.0, 0.0, 0.8), 300, range(20))
+    assert shapes.count("decline") >= 14
+
+
+def test_sharp_drop_is_labelled_step() -> None:
+    shapes = _shapes(step_knowledge(2020.0, 0.7), 300, range(20))
+    assert shapes.count("step") >= 18
+
+
+def test_decline_verdict_wording() -> None:
+    rng = np.random.default_rng(0)
+    probes = simulate(rng, 400, lambda d: 0.85 * expit(-(d - 2018.5) / 2.0))
+    est = estimate_cutoff(probes, rng, settings=FAST)
+    assert est.shape == "decline" and est.status == "estimate"
+    assert est.verdict.startswith("Knowledge thins out after")
+    assert est.logistic is not None and est.logistic.width_years > 2.0
+
+
+def test_step_result_fields_and_claim() -> None:
+    rng = np.random.default_rng(3)
+    probes = simulate(rng, 200, step_knowledge(2021.3, 0.75))
+    est = estimate_cutoff(probes, rng, claimed=2023.75)
+    assert est.status == "estimate" and est.shape == "step" and est.n_boot == 1000
+    assert est.cutoff is not None and est.step is not None and est.logistic is not None
+    assert est.step.gap_low < est.cutoff < est.step.gap_high
+    assert est.step.a > est.step.b >= est.step.chance_after
+    assert est.step.n_before + est.step.n_after == 200
+    assert est.ci_low is not None and est.ci_high is not None
+    assert est.ci_low <= est.cutoff <= est.ci_high
+    assert est.p_value is not None and est.p_value < 0.01
+    assert est.difference_years == pytest.approx(est.cutoff - 2023.75)
+    assert est.claimed_label == "2023-Q4" and est.cutoff_label == year_fraction_to_label(est.cutoff)
+    assert est.verdict.startswith("Knowledge stops around") and "claimed 2023-Q4" in est.verdict
+    assert CutoffEstimate.model_validate_json(est.model_dump_json()) == est
+
+
+def test_estimate_is_deterministic_given_seed() -> None:
+    probes = simulate(np.random.default_rng(4), 200, step_knowledge(2019.6, 0.7))
+    first = estimate_cutoff(probes, np.random.default_rng(11))
+    second = estimate_cutoff(probes, np.random.default_rng(11))
+    assert first == second
+    # the input order does not matter either
+    assert estimate_cutoff(probes[::-1], np.random.default_rng(11)) == first
+
+
+def test_step_floors_after_accuracy_at_chance() -> None:
+    # every probe after 2020 wrong: raw after-accuracy 0 is below chance 0.25 and is floored
+    probes = [_probe(2012 + i / 10, i % 4 != 0) for i in range(80)]
+    probes += [_probe(2020.05 + i / 10, False) for i in range(50)]
+    est = estimate_cutoff(probes, np.random.default_rng(0), settings=FAST)
+    assert est.step is not None and est.step.b_floored and est.step.b == pytest.approx(0.25)
+    assert est.step.gap_low == pytest.approx(2019.9) and est.step.gap_high == pytest.approx(2020.05)
+
+
+# ---------------------------------------------------------------------------- believed year
+
+
+def _timeline_facts(rng: np.random.Generator, n_facts: int, lives_in: float,
+                    now: float = 2026.0) -> list[FactPreference]:
+    """Facts whose answer changed every 1-6 years since 2000; the model puts 0.7 on the answer
+    true at ``lives_in`` and spreads the rest over the other answers."""
+    facts = []
+    for f in range(n_facts):
+        bounds = [2000.0]
+        while bounds[-1] < now:
+            bounds.append(bounds[-1] + float(rng.uniform(1.0, 6.0)))
+        ends = zip(bounds[:-1], bounds[1:], strict=True)
+        periods = [(lo, hi if hi < now else None) for lo, hi in ends]
+        believed = next(i for i, (lo, hi) in enumerate(periods) if lo <= lives_in < (hi or now))
+        rest = 0.3 / (len(periods) - 1)
+        facts.append(FactPreference(fact_id=f"f{f}", answers=[
+            TimelineAnswer(answer=f"a{i}", valid_from=lo, valid_until=hi,
+                           probability=0.7 if i == believed else rest)
+            for i, (lo, hi) in enumerate(periods)]))
+    return facts
+
+
+@pytest.mark.parametrize("lives_in", [2015.5, 2021.5])
+def test_believed_year_recovers_known_year(lives_in: float) -> None:
+    rng = np.random.default_rng(5)
+    result = believed_year(_timeline_facts(rng, 40, lives_in), rng, now=2026.0)
+    year = math.floor(lives_in)
+    assert result.believed_year == year
+    assert result.interval_low is not None and result.interval_high is not None
+    assert result.interval_low <= year <= result.interval_high
+    assert result.interval_high - result.interval_low <= 2
+    assert len(result.facts) == 40 and all(f.probability == 0.7 for f in result.facts)
+    best = max(result.years, key=lambda y: y.score)
+    assert best.year == year and best.support > 0.5
+    assert sum(y.support for y in result.years) == pytest.approx(1.0)
+
+
+def test_believed_year_by_hand_and_ties() -> None:
+    # One fact: A true 2010-2016, B from 2016 on. The model puts 0.8 on B.
+    fact = FactPreference(fact_id="pm", answers=[
+        TimelineAnswer(answer="A", valid_from=2010.0, valid_until=2016.0, probability=0.2),
+        TimelineAnswer(answer="B", valid_from=2016.0, probability=0.8)])
+    result = believed_year([fact], np.random.default_rng(0), now=2019.5)
+    scores = {y.year: y.score for y in result.years}
+    assert scores[2012] == pytest.approx(0.2) and scores[2017] == pytest.approx(0.8)
+    assert [y.year for y in result.years] == list(range(2010, 2020))  # 2019 covered up to now
+    # 2016-2019 all score 0.8: they cannot be told apart, and the latest is reported
+    assert result.believed_year == 2019
+    assert result.facts[0].preferred_answer == "B" and result.facts[0].valid_until is None
+
+
+def test_believed_year_rejects_unnormalised_and_is_deterministic() -> None:
+    with pytest.raises(ValidationError):
+        FactPreference(fact_id="x", answers=[
+            TimelineAnswer(answer="A", valid_from=2010.0, probability=0.5)])
+    facts = _timeline_facts(np.random.default_rng(6), 20, 2019.5)
+    first = believed_year(facts, np.random.default_rng(1), now=2026.0)
+    assert first == believed_year(facts, np.random.default_rng(1), now=2026.0)
+    assert believed_year([], np.random.default_rng(1), now=2026.0).believed_year is None
