@@ -10,7 +10,7 @@ import os
 import shlex
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Literal, Optional, cast
 
 import typer
 
@@ -18,7 +18,8 @@ from alignaudit import __version__
 from alignaudit.errors import UsageError, UserError
 
 if TYPE_CHECKING:
-    from alignaudit.result import ModelAudit
+    from alignaudit.alignment import DataSettings
+    from alignaudit.result import ModelAudit, RunConfig
 
 app = typer.Typer(
     add_completion=False, no_args_is_help=True, rich_markup_mode=None,
@@ -53,6 +54,28 @@ def _batch_size(value: str) -> str:
     return value
 
 
+# Options shared by `run` and `drift`.
+DataOpt = Annotated[list[Path], typer.Option(
+    "--data", help="Your data: .txt/.jsonl/.csv/.parquet or a folder. Repeatable.")]
+TextColumnOpt = Annotated[Optional[str], typer.Option(help="Column with the text.")]  # noqa: UP045
+DateColumnOpt = Annotated[Optional[str], typer.Option(  # noqa: UP045
+    help="Column with dates (optional).")]
+SplitOpt = Annotated[str, typer.Option(help="lines or paragraphs (.txt files).")]
+SampleOpt = Annotated[Optional[int], typer.Option(  # noqa: UP045
+    help="Use at most N documents (seeded).")]
+ReferenceOpt = Annotated[str, typer.Option(
+    help="Pre-training domain reference: auto, wiki, model, or a file/folder.")]
+ReferenceSizeOpt = Annotated[int, typer.Option(help="Reference documents to draw.")]
+EmbedderOpt = Annotated[Optional[str], typer.Option(  # noqa: UP045
+    help="sentence-transformers folder or name (default: bundled all-MiniLM-L6-v2).")]
+PermutationsOpt = Annotated[int, typer.Option(help="Permutations per drift test.")]
+SaveEmbeddingsOpt = Annotated[Optional[Path], typer.Option(  # noqa: UP045
+    help="Save both sides' embeddings to this .npz file.")]
+OutOpt = Annotated[Path, typer.Option("--out", "-o", help="Output folder.")]
+SeedOpt = Annotated[int, typer.Option(help="Seed for every random choice.")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")]
+
+
 @app.command()
 def run(
     model: Annotated[list[str], typer.Option(
@@ -61,12 +84,12 @@ def run(
     probes: Annotated[list[str], typer.Option(
         "--probes", "-p", help="Suites: shipped names (recency,changing-facts) or YAML paths.")]
     = ["recency"],  # noqa: B006 - typer reads the default
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("audit"),
+    out: OutOpt = Path("audit"),
     device: Annotated[str, typer.Option(help="auto, cpu, cuda, cuda:N or mps.")] = "auto",
     dtype: Annotated[str, typer.Option(help="auto, float32, bfloat16 or float16.")] = "auto",
     batch_size: Annotated[str, typer.Option(help="Sequences per batch, or auto.")] = "auto",
     limit: Annotated[int | None, typer.Option(help="At most N probes per suite.")] = None,
-    seed: Annotated[int, typer.Option(help="Seed for every random choice.")] = 0,
+    seed: SeedOpt = 0,
     generate: Annotated[bool, typer.Option(help="Also match free generations.")] = True,
     max_new_tokens: Annotated[int, typer.Option(help="Tokens generated per probe.")] = 16,
     claimed_cutoff: Annotated[str | None, typer.Option(
@@ -75,17 +98,25 @@ def run(
         help="Date open-ended changing facts count as true up to (default: today).")] = None,
     trust_remote_code: Annotated[bool, typer.Option(
         help="Run code shipped with the model (only for models you trust).")] = False,
+    data: DataOpt = [],  # noqa: B006 - typer reads the default
+    text_column: TextColumnOpt = None,
+    date_column: DateColumnOpt = None,
+    split: SplitOpt = "lines",
+    sample: SampleOpt = None,
+    reference: ReferenceOpt = "auto",
+    reference_size: ReferenceSizeOpt = 500,
+    embedder: EmbedderOpt = None,
+    permutations: PermutationsOpt = 1000,
+    save_embeddings: SaveEmbeddingsOpt = None,
     fail_on: Annotated[list[str], typer.Option(
         "--fail-on", help="Gate, e.g. 'recency_accuracy<0.6', 'cutoff<2024-01', 'drift=high'; "
         "exit code 3 when it holds. Repeatable.")] = [],  # noqa: B006 - typer reads the default
     policy: Annotated[Path | None, typer.Option(
         help="YAML file with `fail_on:` gates.")] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """Run an audit and write results.json, report.html and summary.md into --out."""
-    from alignaudit.report import write_report
-    from alignaudit.result import RunConfig, save
-    from alignaudit.runner import run_audit
+    from alignaudit.result import RunConfig
 
     if limit is not None and limit < 1:
         raise UsageError(f"--limit {limit}: give a positive number of probes.")
@@ -95,8 +126,19 @@ def run(
         claimed_cutoff=_date_option("--claimed-cutoff", claimed_cutoff),
         as_of=_date_option("--as-of", as_of) or "", trust_remote_code=trust_remote_code,
         fail_on=_gates(fail_on, policy),
+        data=_data_settings(data, text_column, date_column, split, sample, reference,
+                            reference_size, embedder, permutations, save_embeddings),
         command=" ".join(shlex.quote(a) for a in ["alignaudit", *sys.argv[1:]]),
     )
+    _execute(config, out, quiet)
+
+
+def _execute(config: RunConfig, out: Path, quiet: bool) -> None:
+    """Run, save, render, print the findings; exit 3 when a gate fails."""
+    from alignaudit.report import write_report
+    from alignaudit.result import save
+    from alignaudit.runner import run_audit
+
     _check_out(out)
     result = run_audit(config, _say, progress=not quiet and sys.stderr.isatty())
     save(result, out / "results.json")
@@ -109,6 +151,58 @@ def run(
         _say(("GATE FAILED: " if g.failed else "gate passed: ") + g.reason)
     if failed:
         raise typer.Exit(3)
+
+
+@app.command()
+def drift(
+    data: DataOpt,
+    reference: ReferenceOpt = "auto",
+    model: Annotated[list[str], typer.Option(
+        "--model", "-m", help="Also read the data through this model (perplexity, tokenizer, "
+        "novel terms). Optional; repeatable.")] = [],  # noqa: B006 - typer reads the default
+    out: OutOpt = Path("drift"),
+    text_column: TextColumnOpt = None,
+    date_column: DateColumnOpt = None,
+    split: SplitOpt = "lines",
+    sample: SampleOpt = None,
+    reference_size: ReferenceSizeOpt = 500,
+    embedder: EmbedderOpt = None,
+    permutations: PermutationsOpt = 1000,
+    save_embeddings: SaveEmbeddingsOpt = None,
+    seed: SeedOpt = 0,
+    quiet: QuietOpt = False,
+) -> None:
+    """Drift between your data and a reference, on its own (no probes)."""
+    from alignaudit.result import RunConfig
+
+    settings = _data_settings(data, text_column, date_column, split, sample, reference,
+                              reference_size, embedder, permutations, save_embeddings)
+    config = RunConfig(models=model, probes=[], seed=seed, data=settings,
+                       command=" ".join(shlex.quote(a) for a in ["alignaudit", *sys.argv[1:]]))
+    _execute(config, out, quiet)
+
+
+def _data_settings(paths: list[Path], text_column: str | None, date_column: str | None,
+                   split: str, sample: int | None, reference: str, reference_size: int,
+                   embedder: str | None, permutations: int,
+                   save_embeddings: Path | None) -> DataSettings | None:
+    from alignaudit.alignment import DataSettings
+
+    if not paths:
+        return None
+    if split not in ("lines", "paragraphs"):
+        raise UsageError(f"--split {split}: use `lines` or `paragraphs`.")
+    for name, value in (("--sample", sample), ("--reference-size", reference_size),
+                        ("--permutations", permutations)):
+        if value is not None and value < 1:
+            raise UsageError(f"{name} {value}: give a positive number.")
+    return DataSettings(
+        paths=[str(p) for p in paths], text_column=text_column, date_column=date_column,
+        split=cast(Literal["lines", "paragraphs"], split), sample=sample, reference=reference,
+        reference_size=reference_size,
+        embedder=embedder, n_permutations=permutations,
+        save_embeddings=str(save_embeddings) if save_embeddings else None,
+    )
 
 
 def _gates(conditions: list[str], policy: Path | None) -> list[str]:

@@ -94,7 +94,8 @@ def _drift(audit: Any) -> tuple[float | None, str | None]:
 
 
 def _novel_terms(audit: Any) -> tuple[float | None, str | None]:
-    terms = getattr(audit.drift, "novel_terms", None) if audit.drift is not None else None
+    found = getattr(audit.drift, "novel_terms", None) if audit.drift is not None else None
+    terms = getattr(found, "terms", found)
     return (None, None) if terms is None else (float(len(terms)), str(len(terms)))
 
 

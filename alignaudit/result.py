@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from alignaudit.alignment import DataAlignment, DataSettings
 from alignaudit.analysis import RecencyAnalysis
 from alignaudit.backends.base import ModelInfo
 from alignaudit.errors import UserError
@@ -31,8 +32,8 @@ class _Model(BaseModel):
 class RunConfig(_Model):
     """The options of the run, as given."""
 
-    models: list[str] = Field(description="--model values, in order.")
-    probes: list[str] = Field(description="--probes values (names or paths).")
+    models: list[str] = Field(default_factory=list, description="--model values, in order.")
+    probes: list[str] = Field(default_factory=list, description="--probes (names or paths).")
     seed: int = Field(default=0, description="Seed of every random choice.")
     limit: int | None = Field(default=None, description="At most this many probes per suite.")
     device: str = Field(default="auto")
@@ -43,6 +44,7 @@ class RunConfig(_Model):
     claimed_cutoff: str | None = Field(default=None, description="--claimed-cutoff.")
     as_of: str = Field(default="", description="Date open-ended facts are taken as true up to.")
     trust_remote_code: bool = Field(default=False)
+    data: DataSettings | None = Field(default=None, description="--data options, if any.")
     fail_on: list[str] = Field(default_factory=list, description="--fail-on / policy gates.")
     command: str = Field(default="", description="The command line, secrets removed.")
 
@@ -65,7 +67,7 @@ class ModelAudit(_Model):
     suites: list[SuiteSummary] = Field(default_factory=list)
     probes: list[ProbeResult] = Field(default_factory=list)
     recency: RecencyAnalysis | None = Field(default=None, description="Recency analysis.")
-    drift: dict[str, Any] | None = Field(default=None, description="Drift analysis.")
+    drift: DataAlignment | None = Field(default=None, description="Data alignment (drift).")
 
 
 class Measurement(_Model):
@@ -122,7 +124,10 @@ def atomic_write(path: Path, data: str | bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     payload = data.encode("utf-8") if isinstance(data, str) else data
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    umask = os.umask(0)
+    os.umask(umask)
     try:
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a report is meant to be shared
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
             handle.flush()

@@ -15,11 +15,14 @@ import time
 from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from alignaudit import __version__, gates
+from alignaudit.alignment import DataAlignment, analyse_data
 from alignaudit.analysis import analyse
+from alignaudit.backends.base import ModelInfo
 from alignaudit.backends.hf import HFBackend, LoadOptions
 from alignaudit.backends.resolve import resolve
 from alignaudit.errors import UserError
@@ -89,9 +92,10 @@ def load_options(config: RunConfig, progress: bool) -> LoadOptions:
 
 
 def audit_model(
-    spec: str, suites: list[Suite], config: RunConfig, say: Say, progress: bool
+    spec: str, suites: list[Suite], config: RunConfig, say: Say, progress: bool,
+    shared: dict[str, Any],
 ) -> tuple[ModelAudit, Measurement]:
-    """Load one model, score every suite and summarise."""
+    """Load one model, score every suite, analyse, and read the user's data through it."""
     say(f"Loading model {spec} ...")
     backend = HFBackend.load(resolve(spec), load_options(config, progress))
     info = backend.info
@@ -100,8 +104,9 @@ def audit_model(
     say(f"Loaded {info.display_name} ({(info.n_parameters or 0) / 1e6:.1f}M parameters, "
         f"{info.dtype}, {info.device}) in {backend.usage.load_seconds:.1f}s")
     options = ScoreOptions(generate=config.generate, max_new_tokens=config.max_new_tokens)
-    results = score_suites(backend, suites, options)
+    results = score_suites(backend, suites, options) if suites else []
     summaries = [summarise(s.name, [r for r in results if r.suite == s.name]) for s in suites]
+    drift = data_section(config, backend, say, shared)
     usage = backend.usage
     measurement = Measurement(
         load_seconds=usage.load_seconds, score_seconds=usage.score_seconds,
@@ -111,9 +116,29 @@ def audit_model(
     )
     claimed = date_to_year_fraction(info.claimed_cutoff) if info.claimed_cutoff else None
     recency = analyse(results, np.random.default_rng(config.seed),
-                      now=date_to_year_fraction(config.as_of), claimed=claimed)
-    audit = ModelAudit(model=info, suites=summaries, probes=results, recency=recency)
+                      now=date_to_year_fraction(config.as_of), claimed=claimed) if results else None
+    audit = ModelAudit(model=info, suites=summaries, probes=results, recency=recency,
+                       drift=drift)
     return audit, measurement
+
+
+def data_section(config: RunConfig, backend: Any, say: Say,
+                 shared: dict[str, Any]) -> DataAlignment | None:
+    """The data-alignment section, when --data was given (the embedder is loaded once)."""
+    if config.data is None:
+        return None
+    from alignaudit.embed import Embedder
+
+    if "embedder" not in shared:
+        shared["embedder"] = Embedder.load(config.data.embedder)
+    rng = np.random.default_rng([config.seed, 1])
+    return analyse_data(config.data, backend, rng, say, shared["embedder"])
+
+
+def embeddings_only(config: RunConfig, say: Say) -> ModelAudit:
+    """`alignaudit drift` without --model: the embedding statistics alone."""
+    info = ModelInfo(spec="", display_name="(no model)", source="none", backend="none")
+    return ModelAudit(model=info, drift=data_section(config, None, say, {}))
 
 
 def peak_rss() -> int:
@@ -134,17 +159,20 @@ def run_audit(config: RunConfig, say: Say, progress: bool = True) -> AuditResult
     """Run the whole audit for every model in ``config`` and return the result."""
     started = time.perf_counter()
     started_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-    suites = limit_suites(resolve_suites(config.probes), config.limit)
+    suites = limit_suites(resolve_suites(config.probes), config.limit) if config.probes else []
     if not config.as_of:
         config = config.model_copy(update={"as_of": dt.date.today().isoformat()})
-    if not config.models:
+    if not config.models and config.data is None:
         raise UserError("No model given: pass --model (e.g. --model smollm2-135m).")
     result = AuditResult(tool_version=__version__, config=config,
                          suites=[suite_ref(s) for s in suites])
+    shared: dict[str, Any] = {}
     for spec in config.models:
-        audit, measurement = audit_model(spec, suites, config, say, progress)
+        audit, measurement = audit_model(spec, suites, config, say, progress, shared)
         result.models.append(audit)
         result.runtime.models[spec] = measurement
+    if not config.models:
+        result.models.append(embeddings_only(config, say))
     result.gates = gates.check([gates.parse(c) for c in config.fail_on], result.models)
     result.environment = environment()
     result.runtime.started_at = started_at

@@ -279,6 +279,25 @@ class HFBackend:
         self.usage.generate_seconds += time.perf_counter() - started
         return outputs
 
+    def sample(self, prompts: Sequence[str], max_new_tokens: int, seed: int) -> list[str]:
+        """Seeded sampled continuations (temperature 1), e.g. to draw text from the model."""
+        import torch
+
+        encoded = [self._prefix() + self.encode(p) for p in prompts]
+        config = self._greedy_config(max_new_tokens)
+        config.do_sample, config.temperature, config.top_p = True, 1.0, 0.95
+        outputs: list[str] = []
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            for start in range(0, len(encoded), 16):
+                ids, mask, _ = self._left_pad(encoded[start : start + 16])
+                with torch.inference_mode():
+                    out = self.model.generate(input_ids=ids, attention_mask=mask,
+                                              generation_config=config)
+                outputs += self.tokenizer.batch_decode(out[:, ids.shape[1] :],
+                                                       skip_special_tokens=True)
+        return outputs
+
     # ----------------------------------------------------------------- internals
     def _greedy_config(self, max_new_tokens: int) -> Any:
         """Greedy decoding whatever the model's own generation defaults say.
@@ -383,8 +402,8 @@ class HFBackend:
         offset = min(len(g.ctx) for g in groups) - 1
         with torch.inference_mode():
             logits = self.model(**tensors, logits_to_keep=width - offset).logits
-            logprobs = torch.log_softmax(logits[:, -(width - offset):].double(), dim=-1)
-        return [packing.read_scores(logprobs, offset, g, row) for row, g in enumerate(groups)]
+            logits = logits[:, -(width - offset):]
+            return [packing.read_scores(logits, offset, g, row) for row, g in enumerate(groups)]
 
     def _packing_agrees(self, requests: list[_Request], group: packing.PackedGroup) -> bool:
         """Check once that packing gives the plain scores on this model (else turn it off)."""
@@ -412,11 +431,10 @@ class HFBackend:
             logits = self.model(
                 input_ids=ids, attention_mask=mask, position_ids=positions, logits_to_keep=keep
             ).logits[:, -keep:, :]
-            logprobs = torch.log_softmax(logits.double(), dim=-1)
         out = []
         for row, (seq, n) in enumerate(zip(seqs, conts, strict=True)):
-            target = torch.tensor(seq[-n:], device=logprobs.device)
-            rows = logprobs[row, keep - n :, :]
+            target = torch.tensor(seq[-n:], device=logits.device)
+            rows = torch.log_softmax(logits[row, keep - n :, :].double(), dim=-1)
             picked = rows.gather(-1, target[:, None]).squeeze(-1)
             greedy = bool((rows.argmax(-1) == target).all())
             out.append((float(picked.double().sum()), greedy))

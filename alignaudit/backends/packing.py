@@ -90,12 +90,13 @@ def batch_tensors(groups: Sequence[PackedGroup], pad_id: int, dtype: Any) -> dic
 
 
 def read_scores(
-    logprobs: Any, offset: int, group: PackedGroup, row: int
+    logits: Any, offset: int, group: PackedGroup, row: int
 ) -> list[tuple[float, bool]]:
-    """Sum of continuation log-probs and greedy flags from ``logprobs[row]``.
+    """Sum of continuation log-probs and greedy flags from ``logits[row]``.
 
-    ``logprobs`` holds the log-softmax of the last positions of the batch; ``offset`` is the
-    sequence index of its first kept position.
+    ``logits`` holds the last positions of the batch (``offset`` is the sequence index of the
+    first one kept); the log-softmax is taken in float64, one continuation at a time, so the
+    batch never exists in double precision at once.
     """
     import torch
 
@@ -105,7 +106,7 @@ def read_scores(
     for (start, length), cont in zip(spans, group.conts, strict=True):
         # token 0 is predicted at the context's last position, token j>0 at start + j - 1
         where = [n_ctx - 1] + list(range(start, start + length - 1))
-        rows = logprobs[row, [w - offset for w in where], :]
+        rows = torch.log_softmax(logits[row, [w - offset for w in where], :].double(), dim=-1)
         target = torch.tensor(cont, device=rows.device)
         picked = rows.gather(-1, target[:, None]).squeeze(-1)
         out.append((float(picked.double().sum()), bool((rows.argmax(-1) == target).all())))
