@@ -113,6 +113,8 @@ def run(
         "exit code 3 when it holds. Repeatable.")] = [],  # noqa: B006 - typer reads the default
     policy: Annotated[Path | None, typer.Option(
         help="YAML file with `fail_on:` gates.")] = None,
+    resume: Annotated[bool, typer.Option(
+        help="Reuse finished work journaled in --out by an earlier, interrupted run.")] = True,
     quiet: QuietOpt = False,
 ) -> None:
     """Run an audit and write results.json, report.html and summary.md into --out."""
@@ -130,17 +132,28 @@ def run(
                             reference_size, embedder, permutations, save_embeddings),
         command=" ".join(shlex.quote(a) for a in ["alignaudit", *sys.argv[1:]]),
     )
-    _execute(config, out, quiet)
+    _execute(config, out, quiet, resume)
 
 
-def _execute(config: RunConfig, out: Path, quiet: bool) -> None:
+def _execute(config: RunConfig, out: Path, quiet: bool, resume: bool = True) -> None:
     """Run, save, render, print the findings; exit 3 when a gate fails."""
+    import shutil
+
     from alignaudit.report import write_report
     from alignaudit.result import save
     from alignaudit.runner import run_audit
 
     _check_out(out)
-    result = run_audit(config, _say, progress=not quiet and sys.stderr.isatty())
+    journal = out / ".journal"
+    if not resume:
+        shutil.rmtree(journal, ignore_errors=True)
+    try:
+        result = run_audit(config, _say, progress=not quiet and sys.stderr.isatty(),
+                           journal_dir=journal)
+    except KeyboardInterrupt:
+        _say(f"Interrupted. Finished work is kept in {journal}; run the same command again "
+             "to resume where it stopped.")
+        raise typer.Exit(130) from None
     save(result, out / "results.json")
     page = write_report(result, out)
     for audit in result.models:

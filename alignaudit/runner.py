@@ -26,6 +26,7 @@ from alignaudit.backends.base import ModelInfo
 from alignaudit.backends.hf import HFBackend, LoadOptions
 from alignaudit.backends.resolve import resolve
 from alignaudit.errors import UserError
+from alignaudit.journal import Journal, journal_path
 from alignaudit.probes import Suite, resolve_suites, shipped_dir
 from alignaudit.recency import date_to_year_fraction
 from alignaudit.result import (
@@ -93,12 +94,19 @@ def load_options(config: RunConfig, progress: bool) -> LoadOptions:
 
 def audit_model(
     spec: str, suites: list[Suite], config: RunConfig, say: Say, progress: bool,
-    shared: dict[str, Any],
+    shared: dict[str, Any], journal_dir: Path | None = None,
 ) -> tuple[ModelAudit, Measurement]:
     """Load one model, score every suite, analyse, and read the user's data through it."""
     say(f"Loading model {spec} ...")
     backend = HFBackend.load(resolve(spec), load_options(config, progress))
     info = backend.info
+    if journal_dir is not None:
+        identity = info.model_dump_json(include={"spec", "revision", "files_sha256", "dtype",
+                                                 "device", "add_bos", "context_length"})
+        backend.journal = Journal(journal_path(journal_dir, spec), identity)
+        if backend.journal.entries:
+            say(f"Resuming: {len(backend.journal.entries)} finished batches found in "
+                f"{backend.journal.path}")
     if config.claimed_cutoff:
         info = info.model_copy(update={"claimed_cutoff": config.claimed_cutoff})
     say(f"Loaded {info.display_name} ({(info.n_parameters or 0) / 1e6:.1f}M parameters, "
@@ -155,8 +163,13 @@ def peak_accelerator() -> int | None:
     return int(torch.cuda.max_memory_allocated()) if torch.cuda.is_available() else None
 
 
-def run_audit(config: RunConfig, say: Say, progress: bool = True) -> AuditResult:
-    """Run the whole audit for every model in ``config`` and return the result."""
+def run_audit(config: RunConfig, say: Say, progress: bool = True,
+              journal_dir: Path | None = None) -> AuditResult:
+    """Run the whole audit for every model in ``config`` and return the result.
+
+    With ``journal_dir``, finished batches of model calls are journaled there as they finish
+    and found again by a re-run with the same inputs (see :mod:`alignaudit.journal`).
+    """
     started = time.perf_counter()
     started_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     suites = limit_suites(resolve_suites(config.probes), config.limit) if config.probes else []
@@ -168,7 +181,8 @@ def run_audit(config: RunConfig, say: Say, progress: bool = True) -> AuditResult
                          suites=[suite_ref(s) for s in suites])
     shared: dict[str, Any] = {}
     for spec in config.models:
-        audit, measurement = audit_model(spec, suites, config, say, progress, shared)
+        audit, measurement = audit_model(spec, suites, config, say, progress, shared,
+                                         journal_dir)
         result.models.append(audit)
         result.runtime.models[spec] = measurement
     if not config.models:

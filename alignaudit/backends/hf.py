@@ -30,6 +30,7 @@ from alignaudit.backends.resolve import (
     sha256_file,
 )
 from alignaudit.errors import UserError
+from alignaudit.journal import Journal
 
 log = logging.getLogger(__name__)
 
@@ -168,6 +169,8 @@ class HFBackend:
         self.info = info
         self.options = options
         self.usage = Usage()
+        self.journal: Journal | None = None
+        """Set by the runner: finished batches are read from and written to it."""
         self.device = info.device
         self.context_length = info.context_length or 1024
         self.bos_id = tokenizer.bos_token_id
@@ -256,8 +259,6 @@ class HFBackend:
     def generate(
         self, prompts: Sequence[str], max_new_tokens: int = 24, stop: Sequence[str] = ("\n",)
     ) -> list[str]:
-        import torch
-
         encoded = [self._prefix() + self.encode(p) for p in prompts]
         keep = self.context_length - max_new_tokens
         encoded = [e[-keep:] if len(e) > keep else e for e in encoded]
@@ -265,19 +266,36 @@ class HFBackend:
         outputs: list[str] = [""] * len(prompts)
         started = time.perf_counter()
         for batch in self._batches(order, [len(e) + max_new_tokens for e in encoded], "Generating"):
-            ids, mask, _ = self._left_pad([encoded[i] for i in batch])
-            with torch.inference_mode():
-                out = self.model.generate(
-                    input_ids=ids, attention_mask=mask,
-                    generation_config=self._greedy_config(max_new_tokens),
-                )
-            new = out[:, ids.shape[1] :]
-            self.usage.tokens_generated += int((new != self.pad_id).sum())
-            for row, i in enumerate(batch):
-                text = self.tokenizer.decode(new[row], skip_special_tokens=True)
+            prompt_ids = [encoded[i] for i in batch]
+            texts = self._journaled("generate", [prompt_ids, max_new_tokens],
+                                    lambda p=prompt_ids: self._generate_batch(p, max_new_tokens))
+            for i, text in zip(batch, texts, strict=True):
                 outputs[i] = cut_at_stop(text, stop)
         self.usage.generate_seconds += time.perf_counter() - started
         return outputs
+
+    def _generate_batch(self, prompt_ids: list[list[int]], max_new_tokens: int) -> list[str]:
+        import torch
+
+        ids, mask, _ = self._left_pad(prompt_ids)
+        with torch.inference_mode():
+            out = self.model.generate(input_ids=ids, attention_mask=mask,
+                                      generation_config=self._greedy_config(max_new_tokens))
+        new = out[:, ids.shape[1] :]
+        self.usage.tokens_generated += int((new != self.pad_id).sum())
+        return [self.tokenizer.decode(row, skip_special_tokens=True) for row in new]
+
+    def _journaled(self, verb: str, payload: Any, compute: Any) -> list[Any]:
+        """``compute()`` unless the journal already holds this exact batch's answer."""
+        if self.journal is None:
+            return list(compute())
+        key = self.journal.key(verb, payload)
+        found = self.journal.get(key)
+        if found is not None:
+            return [tuple(v) if isinstance(v, list) else v for v in found]
+        value = list(compute())
+        self.journal.put(key, [list(v) if isinstance(v, tuple) else v for v in value])
+        return value
 
     def sample(self, prompts: Sequence[str], max_new_tokens: int, seed: int) -> list[str]:
         """Seeded sampled continuations (temperature 1), e.g. to draw text from the model."""
@@ -356,8 +374,9 @@ class HFBackend:
         order = sorted(todo, key=lambda i: -len(seqs[i]))
         started = time.perf_counter()
         for batch in self._batches(order, [len(s) for s in seqs], desc):
-            for i, value in zip(batch, self._score_batch([seqs[i] for i in batch],
-                                                         [conts[i] for i in batch]), strict=True):
+            args = ([seqs[i] for i in batch], [conts[i] for i in batch])
+            scored = self._journaled("plain", args, lambda a=args: self._score_batch(*a))
+            for i, value in zip(batch, scored, strict=True):
                 results[i] = value
             self.usage.batches += 1
             self.usage.tokens_scored += sum(len(seqs[i]) - 1 for i in batch)
@@ -379,7 +398,10 @@ class HFBackend:
         started = time.perf_counter()
         for batch in self._batches(order, [g.length for g in groups], "Scoring"):
             chunk = [groups[i] for i in batch]
-            for group, scores in zip(chunk, self._score_packed_batch(chunk), strict=True):
+            payload = [[g.ctx, g.conts] for g in chunk]
+            scored = self._journaled("packed", payload,
+                                     lambda c=chunk: self._score_packed_batch(c))
+            for group, scores in zip(chunk, scored, strict=True):
                 for owner, value in zip(group.owners, scores, strict=True):
                     results[owner] = value
             self.usage.batches += 1

@@ -1,0 +1,72 @@
+"""Interrupt a run midway, resume it, and get the same results as an uninterrupted run;
+the same inputs twice give byte-identical results.json apart from the runtime block."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.conftest import MINI_SUITE
+
+
+def command(model: Path, out: Path, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "alignaudit.cli", "run", "--model", str(model), "--probes",
+            f"recency,{MINI_SUITE}", "--limit", "40", "--batch-size", "1", "--out", str(out),
+            "--as-of", "2026-11-01", "--max-new-tokens", "3", "--quiet", *extra]
+
+
+def comparable(path: Path) -> dict:
+    data = json.loads(path.read_text())
+    data.pop("runtime")
+    data["config"].pop("command")
+    return data
+
+
+def test_interrupted_run_resumes_to_the_same_results(tiny_gpt2_dir, tmp_path):
+    out = tmp_path / "interrupted"
+    proc = subprocess.Popen(command(tiny_gpt2_dir, out), stderr=subprocess.PIPE, text=True)
+    journal = out / ".journal"
+    deadline = time.time() + 240
+    while time.time() < deadline:
+        lines = sum(len(p.read_text().splitlines()) for p in journal.glob("*.jsonl")) \
+            if journal.is_dir() else 0
+        if lines >= 20 or proc.poll() is not None:
+            break
+        time.sleep(0.05)
+    assert proc.poll() is None, "the run finished before it could be interrupted"
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "Interrupted" in err and "Traceback" not in err
+    assert not (out / "results.json").exists()
+    done = sum(len(p.read_text().splitlines()) for p in journal.glob("*.jsonl"))
+    assert done >= 20
+
+    resumed = subprocess.run(command(tiny_gpt2_dir, out), capture_output=True, text=True,
+                             timeout=600)
+    assert resumed.returncode == 0, resumed.stderr
+    assert "Resuming" in resumed.stderr
+
+    fresh = tmp_path / "fresh"
+    straight = subprocess.run(command(tiny_gpt2_dir, fresh), capture_output=True, text=True,
+                              timeout=600)
+    assert straight.returncode == 0, straight.stderr
+    assert comparable(out / "results.json") == comparable(fresh / "results.json")
+
+
+def test_same_inputs_give_byte_identical_results(tiny_gpt2_dir, tmp_path):
+    out = tmp_path / "twice"
+    texts = []
+    for _ in range(2):
+        proc = subprocess.run(command(tiny_gpt2_dir, out, "--no-resume"), capture_output=True,
+                              text=True, timeout=600)
+        assert proc.returncode == 0, proc.stderr
+        data = json.loads((out / "results.json").read_text())
+        data.pop("runtime")  # the one block allowed to differ: timings and timestamps
+        texts.append(json.dumps(data, indent=2))
+        (out / "results.json").unlink()
+    assert texts[0] == texts[1]
