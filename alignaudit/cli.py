@@ -92,6 +92,8 @@ def run(
     seed: SeedOpt = 0,
     generate: Annotated[bool, typer.Option(help="Also match free generations.")] = True,
     max_new_tokens: Annotated[int, typer.Option(help="Tokens generated per probe.")] = 16,
+    semantic_match: Annotated[bool, typer.Option(
+        help="Also match generations by meaning (sentence embedder, cosine >= 0.75).")] = False,
     claimed_cutoff: Annotated[str | None, typer.Option(
         help="Cutoff the model card claims, YYYY-MM (known for some bundled aliases).")] = None,
     as_of: Annotated[str | None, typer.Option(
@@ -125,6 +127,7 @@ def run(
     config = RunConfig(
         models=model, probes=probes, seed=seed, limit=limit, device=device, dtype=dtype,
         batch_size=_batch_size(batch_size), generate=generate, max_new_tokens=max_new_tokens,
+        semantic_match=semantic_match and generate,
         claimed_cutoff=_date_option("--claimed-cutoff", claimed_cutoff),
         as_of=_date_option("--as-of", as_of) or "", trust_remote_code=trust_remote_code,
         fail_on=_gates(fail_on, policy),

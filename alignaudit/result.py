@@ -40,6 +40,7 @@ class RunConfig(_Model):
     batch_size: str = Field(default="auto")
     generate: bool = Field(default=True, description="Free generations were matched.")
     max_new_tokens: int = Field(default=16)
+    semantic_match: bool = Field(default=False, description="Generations matched semantically.")
     claimed_cutoff: str | None = Field(default=None, description="--claimed-cutoff.")
     as_of: str = Field(default="", description="Date open-ended facts are taken as true up to.")
     trust_remote_code: bool = Field(default=False)

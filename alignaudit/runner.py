@@ -38,6 +38,7 @@ from alignaudit.result import (
     SuiteRef,
 )
 from alignaudit.scoring import ScoreOptions, score_suites, summarise
+from alignaudit.semantic import semantic_matches
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +114,10 @@ def audit_model(
         f"{info.dtype}, {info.device}) in {backend.usage.load_seconds:.1f}s")
     options = ScoreOptions(generate=config.generate, max_new_tokens=config.max_new_tokens)
     results = score_suites(backend, suites, options) if suites else []
+    if config.semantic_match and results:
+        results = semantic_matches(results, shared_embedder(config, shared),
+                                   answers={(s.name, p.id): p.accepted_answers
+                                            for s in suites for p in s.probes})
     summaries = [summarise(s.name, [r for r in results if r.suite == s.name]) for s in suites]
     drift = data_section(config, backend, say, shared)
     usage = backend.usage
@@ -135,12 +140,17 @@ def data_section(config: RunConfig, backend: Any, say: Say,
     """The data-alignment section, when --data was given (the embedder is loaded once)."""
     if config.data is None:
         return None
+    rng = np.random.default_rng([config.seed, 1])
+    return analyse_data(config.data, backend, rng, say, shared_embedder(config, shared))
+
+
+def shared_embedder(config: RunConfig, shared: dict[str, Any]) -> Any:
+    """The sentence embedder, loaded once per run."""
     from alignaudit.embed import Embedder
 
     if "embedder" not in shared:
-        shared["embedder"] = Embedder.load(config.data.embedder)
-    rng = np.random.default_rng([config.seed, 1])
-    return analyse_data(config.data, backend, rng, say, shared["embedder"])
+        shared["embedder"] = Embedder.load(config.data.embedder if config.data else None)
+    return shared["embedder"]
 
 
 def embeddings_only(config: RunConfig, say: Say) -> ModelAudit:

@@ -6,7 +6,6 @@ the only model calls go through the backend's batched verbs.
 
 from __future__ import annotations
 
-import math
 import re
 import string
 from collections.abc import Sequence
@@ -60,6 +59,10 @@ class ProbeResult(BaseModel):
     generation: str = Field(description="The model's greedy continuation of the prompt.")
     generation_match: bool | None = Field(description="The generation starts with an answer.")
     matched_answer: str | None = Field(default=None, description="Which answer matched.")
+    generation_similarity: float | None = Field(
+        default=None, description="--semantic-match: best cosine to an accepted answer.")
+    generation_semantic_match: bool | None = Field(
+        default=None, description="--semantic-match: similarity reached the threshold.")
 
 
 def normalise(text: str) -> str:
@@ -172,6 +175,8 @@ class SuiteSummary(BaseModel):
     chance: float | None = Field(description="Mean chance accuracy of those facts.")
     mean_p_correct: float | None = Field(description="Mean probability share of correct.")
     generation_accuracy: float | None = Field(description="Share of generations that match.")
+    semantic_accuracy: float | None = Field(
+        default=None, description="Share whose generation matches exactly or semantically.")
     n_boundary_fixed: int = Field(description="Choices scored with a fixed token split.")
 
 
@@ -191,9 +196,10 @@ def summarise(suite: str, results: Sequence[ProbeResult]) -> SuiteSummary:
         chance=mean([r.chance for r in facts]),
         mean_p_correct=mean([r.p_correct or 0.0 for r in facts]),
         generation_accuracy=mean([float(bool(r.generation_match)) for r in facts]),
+        semantic_accuracy=mean([float(bool(r.generation_match or r.generation_semantic_match))
+                                for r in facts])
+        if any(r.generation_semantic_match is not None for r in facts) else None,
         n_boundary_fixed=sum(c.boundary_fixed for r in results for c in r.choices),
     )
 
 
-def is_finite(x: float | None) -> bool:
-    return x is not None and math.isfinite(x)
