@@ -2,9 +2,9 @@
 
 Exact matching misses paraphrases ("the Argentine team" for "Argentina"). With
 ``--semantic-match`` the first clause of each fact's generation (up to a comma or full stop) is
-embedded with the sentence embedder and compared with its accepted answers; the best cosine similarity is recorded, and a match is counted when it
-reaches :data:`SEMANTIC_THRESHOLD`. Semantic matches are kept apart from exact matches and never
-change likelihood accuracy.
+embedded with the sentence embedder and compared with its accepted answers; the best cosine
+similarity is recorded, and a match is counted when it reaches :data:`SEMANTIC_THRESHOLD`.
+Semantic matches are kept apart from exact matches and never change likelihood accuracy.
 """
 
 from __future__ import annotations

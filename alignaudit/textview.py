@@ -24,6 +24,8 @@ CountPieces = Callable[[Sequence[str]], Sequence[int]]
 Zipf = Callable[[str], float]
 
 _TOKEN = re.compile(r"[^\W_]+(?:[-'\u2019.][^\W_]+)*")
+_POSSESSIVE = re.compile(r"['\u2019][sS]$")
+"""A possessive 's is not part of a term: "Northwind's" counts as "Northwind"."""
 _BOOT_BLOCK = 4_000_000  # resampled values held at once
 _STOPWORD_TEXT = (
     "a about above after again against all am an and any are as at be because been before being "
@@ -238,13 +240,15 @@ def default_zipf() -> Zipf | None:
 def _terms(text: str) -> tuple[list[str], list[str]]:
     """Surface forms of the words and two-word phrases in ``text``."""
     matches = [m for m in _TOKEN.finditer(text) if any(c.isalpha() for c in m.group())]
-    words = [m.group() for m in matches if len(m.group()) > 1]
+    forms = [_POSSESSIVE.sub("", m.group()) for m in matches]
+    words = [w for w in forms if len(w) > 1]
     pairs = []
-    for a, b in zip(matches, matches[1:], strict=False):
+    for i in range(len(matches) - 1):
+        a, b = matches[i], matches[i + 1]
         gap = text[a.end() : b.start()]
-        if gap and gap.isspace() and "\n" not in gap and a.group().lower() not in STOPWORDS \
-                and b.group().lower() not in STOPWORDS:
-            pairs.append(f"{a.group()} {b.group()}")
+        if gap and gap.isspace() and "\n" not in gap and forms[i] == a.group() \
+                and forms[i].lower() not in STOPWORDS and forms[i + 1].lower() not in STOPWORDS:
+            pairs.append(f"{forms[i]} {forms[i + 1]}")
     return [w for w in words if w.lower() not in STOPWORDS], pairs
 
 

