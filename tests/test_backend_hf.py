@@ -193,3 +193,33 @@ def test_group_requests_splits_long_groups():
     groups, leftovers = group_requests([[1, 2]] * 4 + [[9] * 10], [[3], [4, 5], [6], [], [7]], 5)
     assert leftovers == [3, 4]  # empty continuation; longer than the window
     assert [g.owners for g in groups] == [[0, 1], [2]]
+
+
+def test_out_of_memory_halves_the_batch_and_gives_the_same_scores(tiny_gpt2_dir):
+    backend = HFBackend.load(resolve(str(tiny_gpt2_dir)), LoadOptions(progress=False, pack=False,
+                                                                      batch_size=4))
+    expected = [r.logprob for r in backend.loglikelihood(PAIRS)]
+    real_batch = backend._score_batch
+    calls = []
+
+    def flaky(seqs, conts):
+        calls.append(len(seqs))
+        if len(seqs) > 1:
+            raise RuntimeError("CUDA out of memory. Tried to allocate 20.00 GiB")
+        return real_batch(seqs, conts)
+
+    backend._score_batch = flaky
+    got = [r.logprob for r in backend.loglikelihood(PAIRS)]
+    assert got == pytest.approx(expected, abs=1e-6)
+    assert calls[0] == 4 and backend.usage.extra["oom_halvings"] >= 1
+
+
+def test_out_of_memory_on_one_sequence_is_a_user_error(tiny_gpt2_dir):
+    backend = HFBackend.load(resolve(str(tiny_gpt2_dir)), LoadOptions(progress=False, pack=False))
+
+    def always(seqs, conts):
+        raise RuntimeError("DefaultCPUAllocator: can't allocate memory")
+
+    backend._score_batch = always
+    with pytest.raises(UserError, match="Out of memory on a single sequence"):
+        backend.loglikelihood(PAIRS[:1])

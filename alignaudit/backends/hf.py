@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import shutil
+import sys
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -171,6 +172,8 @@ class HFBackend:
         self.info = info
         self.options = options
         self.usage = Usage()
+        self._budget_scale = 1.0
+        """Halved after an out-of-memory error, so later batches are smaller."""
         self.journal: Journal | None = None
         """Set by the runner: finished batches are read from and written to it."""
         self.device = info.device
@@ -270,7 +273,9 @@ class HFBackend:
         for batch in self._batches(order, [len(e) + max_new_tokens for e in encoded], "Generating"):
             prompt_ids = [encoded[i] for i in batch]
             texts = self._journaled("generate", [prompt_ids, max_new_tokens],
-                                    lambda p=prompt_ids: self._generate_batch(p, max_new_tokens))
+                                    lambda p=prompt_ids: self._halving(
+                                        lambda ix, p=p: self._generate_batch(
+                                            [p[i] for i in ix], max_new_tokens), len(p)))
             for i, text in zip(batch, texts, strict=True):
                 outputs[i] = cut_at_stop(text, stop)
         self.usage.generate_seconds += time.perf_counter() - started
@@ -286,6 +291,32 @@ class HFBackend:
         new = out[:, ids.shape[1] :]
         self.usage.tokens_generated += int((new != self.pad_id).sum())
         return [self.tokenizer.decode(row, skip_special_tokens=True) for row in new]
+
+    def _halving(self, compute: Any, n: int) -> list[Any]:
+        """``compute(indices)`` for all ``n`` items; on out-of-memory, halve the batch and retry.
+
+        Later batches are made smaller too, so one spike does not cost a retry per batch.
+        """
+
+        def run(indices: list[int]) -> list[Any]:
+            try:
+                return list(compute(indices))
+            except Exception as exc:  # noqa: BLE001 - only out-of-memory is handled here
+                if not is_out_of_memory(exc):
+                    raise
+                free_memory()
+                if len(indices) == 1:
+                    raise UserError(
+                        "Out of memory on a single sequence: the model does not fit this "
+                        f"device ({self.device}). Try --dtype bfloat16, --device cpu, or "
+                        "--device-map auto to spread it over several GPUs."
+                    ) from None
+                self.usage.extra["oom_halvings"] = self.usage.extra.get("oom_halvings", 0) + 1
+                self._budget_scale = max(self._budget_scale / 2, 1 / 256)
+                half = len(indices) // 2
+                return run(indices[:half]) + run(indices[half:])
+
+        return run(list(range(n)))
 
     def _journaled(self, verb: str, payload: Any, compute: Any) -> list[Any]:
         """``compute()`` unless the journal already holds this exact batch's answer."""
@@ -347,13 +378,16 @@ class HFBackend:
         size = self.options.batch_size
         budget = 16384 if self.device.startswith("cuda") else 4096
         vocab = int(getattr(self.model.config, "vocab_size", 0) or 50_000)
-        budget = max(64, min(budget, MAX_LOGITS // vocab))
+        budget = max(64, int(min(budget, MAX_LOGITS // vocab) * self._budget_scale))
         bar = tqdm(total=len(order), desc=desc, unit="seq", disable=not self.options.progress,
                    leave=False)
         i = 0
         while i < len(order):
             longest = max(lengths[order[i]], 1)
-            n = size if size else max(1, min(256, budget // longest))
+            if size:
+                n = max(1, int(size * self._budget_scale))
+            else:
+                n = max(1, min(256, budget // longest))
             batch = order[i : i + n]
             yield batch
             bar.update(len(batch))
@@ -383,7 +417,9 @@ class HFBackend:
         started = time.perf_counter()
         for batch in self._batches(order, [len(s) for s in seqs], desc):
             args = ([seqs[i] for i in batch], [conts[i] for i in batch])
-            scored = self._journaled("plain", args, lambda a=args: self._score_batch(*a))
+            scored = self._journaled("plain", args, lambda a=args: self._halving(
+                lambda ix, a=a: self._score_batch([a[0][i] for i in ix], [a[1][i] for i in ix]),
+                len(a[0])))
             for i, value in zip(batch, scored, strict=True):
                 results[i] = value
             self.usage.batches += 1
@@ -407,8 +443,8 @@ class HFBackend:
         for batch in self._batches(order, [g.length for g in groups], "Scoring"):
             chunk = [groups[i] for i in batch]
             payload = [[g.ctx, g.conts] for g in chunk]
-            scored = self._journaled("packed", payload,
-                                     lambda c=chunk: self._score_packed_batch(c))
+            scored = self._journaled("packed", payload, lambda c=chunk: self._halving(
+                lambda ix, c=c: self._score_packed_batch([c[i] for i in ix]), len(c)))
             for group, scores in zip(chunk, scored, strict=True):
                 for owner, value in zip(group.owners, scores, strict=True):
                     results[owner] = value
@@ -469,6 +505,26 @@ class HFBackend:
             greedy = bool((rows.argmax(-1) == target).all())
             out.append((float(picked.double().sum()), greedy))
         return out
+
+
+def is_out_of_memory(exc: BaseException) -> bool:
+    """An allocation failure on any device (CUDA, MPS or CPU)."""
+    if isinstance(exc, MemoryError) or type(exc).__name__ == "OutOfMemoryError":
+        return True
+    text = str(exc).lower()
+    return isinstance(exc, RuntimeError) and ("out of memory" in text
+                                              or "can't allocate memory" in text)
+
+
+def free_memory() -> None:
+    import gc
+
+    gc.collect()
+    if "torch" in sys.modules:
+        import torch
+
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()
 
 
 def cut_at_stop(text: str, stop: Sequence[str]) -> str:
