@@ -100,6 +100,19 @@ def run(
         help="Date open-ended changing facts count as true up to (default: today).")] = None,
     trust_remote_code: Annotated[bool, typer.Option(
         help="Run code shipped with the model (only for models you trust).")] = False,
+    allow_pickle: Annotated[bool, typer.Option(
+        help="Load pickle weight files (.bin/.pt), which can run code: trusted models only.")]
+    = False,
+    device_map: Annotated[str | None, typer.Option(
+        help="accelerate device_map, e.g. auto to shard a big model over several GPUs.")] = None,
+    backend: Annotated[str, typer.Option(
+        help="hf (transformers) or openai (any OpenAI-compatible server).")] = "hf",
+    base_url: Annotated[str | None, typer.Option(
+        help="--backend openai: server URL, e.g. http://127.0.0.1:8000/v1.")] = None,
+    api_key_env: Annotated[str | None, typer.Option(
+        help="--backend openai: name of the environment variable holding the API key.")] = None,
+    price_per_hour: Annotated[float | None, typer.Option(
+        help="Hardware price per hour, for an estimated cost per million tokens.")] = None,
     data: DataOpt = [],  # noqa: B006 - typer reads the default
     text_column: TextColumnOpt = None,
     date_column: DateColumnOpt = None,
@@ -130,6 +143,8 @@ def run(
         semantic_match=semantic_match and generate,
         claimed_cutoff=_date_option("--claimed-cutoff", claimed_cutoff),
         as_of=_date_option("--as-of", as_of) or "", trust_remote_code=trust_remote_code,
+        allow_pickle=allow_pickle, device_map=device_map, backend=_backend(backend, base_url),
+        base_url=base_url, api_key_env=api_key_env, price_per_hour=price_per_hour,
         fail_on=_gates(fail_on, policy),
         data=_data_settings(data, text_column, date_column, split, sample, reference,
                             reference_size, embedder, permutations, save_embeddings),
@@ -196,6 +211,14 @@ def drift(
     config = RunConfig(models=model, probes=[], seed=seed, data=settings,
                        command=" ".join(shlex.quote(a) for a in ["alignaudit", *sys.argv[1:]]))
     _execute(config, out, quiet)
+
+
+def _backend(name: str, base_url: str | None) -> str:
+    if name not in ("hf", "openai"):
+        raise UsageError(f"--backend {name}: use `hf` (transformers) or `openai`.")
+    if name == "openai" and not base_url:
+        raise UsageError("--backend openai needs --base-url, e.g. http://127.0.0.1:8000/v1.")
+    return name
 
 
 def _data_settings(paths: list[Path], text_column: str | None, date_column: str | None,

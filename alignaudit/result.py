@@ -44,6 +44,14 @@ class RunConfig(_Model):
     claimed_cutoff: str | None = Field(default=None, description="--claimed-cutoff.")
     as_of: str = Field(default="", description="Date open-ended facts are taken as true up to.")
     trust_remote_code: bool = Field(default=False)
+    allow_pickle: bool = Field(default=False, description="Pickle weight files were allowed.")
+    device_map: str | None = Field(default=None, description="accelerate device_map.")
+    backend: str = Field(default="hf", description="hf or openai.")
+    base_url: str | None = Field(default=None, description="--base-url of an openai server.")
+    api_key_env: str | None = Field(
+        default=None, description="Name of the variable holding the key (never the key).")
+    price_per_hour: float | None = Field(
+        default=None, description="--price-per-hour of the hardware, for cost per token.")
     data: DataSettings | None = Field(default=None, description="--data options, if any.")
     fail_on: list[str] = Field(default_factory=list, description="--fail-on / policy gates.")
     command: str = Field(default="", description="The command line, secrets removed.")
@@ -80,6 +88,8 @@ class Measurement(_Model):
     tokens_generated: int = 0
     peak_rss_bytes: int | None = None
     peak_accelerator_bytes: int | None = None
+    request_latency: dict[str, float] = Field(
+        default_factory=dict, description="Served models: seconds per request (p50, p90, ...).")
 
     @property
     def tokens_per_second(self) -> float | None:

@@ -89,8 +89,22 @@ def load_options(config: RunConfig, progress: bool) -> LoadOptions:
     batch = None if config.batch_size == "auto" else int(config.batch_size)
     return LoadOptions(
         device=config.device, dtype=config.dtype, batch_size=batch,
-        trust_remote_code=config.trust_remote_code, progress=progress,
+        device_map=config.device_map, trust_remote_code=config.trust_remote_code,
+        allow_pickle=config.allow_pickle, progress=progress,
     )
+
+
+def load_backend(spec: str, config: RunConfig, progress: bool) -> Any:
+    """A transformers model, or a model behind an OpenAI-compatible server."""
+    if config.backend == "openai":
+        from alignaudit.backends.openai import OpenAIBackend, ServerOptions
+
+        if not config.base_url:
+            raise UserError("--backend openai needs --base-url, e.g. http://127.0.0.1:8000/v1.")
+        return OpenAIBackend.connect(ServerOptions(
+            base_url=config.base_url, model=spec, api_key_env=config.api_key_env,
+            progress=progress))
+    return HFBackend.load(resolve(spec), load_options(config, progress))
 
 
 def audit_model(
@@ -99,9 +113,9 @@ def audit_model(
 ) -> tuple[ModelAudit, Measurement]:
     """Load one model, score every suite, analyse, and read the user's data through it."""
     say(f"Loading model {spec} ...")
-    backend = HFBackend.load(resolve(spec), load_options(config, progress))
+    backend = load_backend(spec, config, progress)
     info = backend.info
-    if journal_dir is not None:
+    if journal_dir is not None and hasattr(backend, "journal"):
         identity = info.model_dump_json(include={"spec", "revision", "files_sha256", "dtype",
                                                  "device", "add_bos", "context_length"})
         backend.journal = Journal(journal_path(journal_dir, spec), identity)
@@ -110,8 +124,11 @@ def audit_model(
                 f"{backend.journal.path}")
     if config.claimed_cutoff:
         info = info.model_copy(update={"claimed_cutoff": config.claimed_cutoff})
-    say(f"Loaded {info.display_name} ({(info.n_parameters or 0) / 1e6:.1f}M parameters, "
-        f"{info.dtype}, {info.device}) in {backend.usage.load_seconds:.1f}s")
+    if info.backend == "openai":
+        say(f"Connected to {info.display_name} at {info.device}")
+    else:
+        say(f"Loaded {info.display_name} ({(info.n_parameters or 0) / 1e6:.1f}M parameters, "
+            f"{info.dtype}, {info.device}) in {backend.usage.load_seconds:.1f}s")
     options = ScoreOptions(generate=config.generate, max_new_tokens=config.max_new_tokens)
     results = score_suites(backend, suites, options) if suites else []
     if config.semantic_match and results:
@@ -126,6 +143,7 @@ def audit_model(
         tokens_scored=usage.tokens_scored, generate_seconds=usage.generate_seconds,
         tokens_generated=usage.tokens_generated, peak_rss_bytes=peak_rss(),
         peak_accelerator_bytes=peak_accelerator(),
+        request_latency=usage.latency_summary() if hasattr(usage, "latency_summary") else {},
     )
     claimed = date_to_year_fraction(info.claimed_cutoff) if info.claimed_cutoff else None
     recency = analyse(results, np.random.default_rng(config.seed),

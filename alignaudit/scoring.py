@@ -59,6 +59,8 @@ class ProbeResult(BaseModel):
     generation: str = Field(description="The model's greedy continuation of the prompt.")
     generation_match: bool | None = Field(description="The generation starts with an answer.")
     matched_answer: str | None = Field(default=None, description="Which answer matched.")
+    scoring: str = Field(default="likelihood", description="likelihood, or generation when the "
+                         "server gives no prompt log-probabilities (choices unscored).")
     generation_similarity: float | None = Field(
         default=None, description="--semantic-match: best cosine to an accepted answer.")
     generation_semantic_match: bool | None = Field(
@@ -147,6 +149,8 @@ def score_suites(
     """Score every probe of every suite with one batched call per verb."""
     items = [(s.name, p) for s in suites for p in s.probes]
     pairs = [(p.prompt, c) for _, p in items for c in p.continuations]
+    if not getattr(backend, "supports_loglikelihood", True):
+        return _generation_only(backend, items, options)
     lls = backend.loglikelihood(pairs)
     if options.generate:
         gens = backend.generate([p.prompt for _, p in items], options.max_new_tokens, options.stop)
@@ -157,6 +161,29 @@ def score_suites(
         n = len(probe.continuations)
         results.append(score_probe(suite, probe, lls[at : at + n], gen))
         at += n
+    return results
+
+
+def _generation_only(backend: Backend, items: list[tuple[str, Probe]],
+                     options: ScoreOptions) -> list[ProbeResult]:
+    """Scoring for servers without prompt log-probabilities: generations only.
+
+    Choices get no probability (0) and a fact counts as correct when its generation matches an
+    accepted answer; ``scoring`` says so on every result.
+    """
+    gens = backend.generate([p.prompt for _, p in items], options.max_new_tokens, options.stop)
+    results = []
+    for (suite, probe), gen in zip(items, gens, strict=True):
+        unscored = [Loglikelihood(logprob=0.0, is_greedy=False, n_tokens=0)
+                    for _ in probe.continuations]
+        result = score_probe(suite, probe, unscored, gen)
+        graded = probe.kind == "fact"
+        results.append(result.model_copy(update={
+            "scoring": "generation",
+            "choices": [c.model_copy(update={"prob": 0.0}) for c in result.choices],
+            "correct": bool(result.generation_match) if graded else None,
+            "correct_norm": None, "p_correct": None, "margin": None,
+        }))
     return results
 
 
@@ -178,6 +205,7 @@ class SuiteSummary(BaseModel):
     semantic_accuracy: float | None = Field(
         default=None, description="Share whose generation matches exactly or semantically.")
     n_boundary_fixed: int = Field(description="Choices scored with a fixed token split.")
+    scoring: str = Field(default="likelihood", description="likelihood or generation (only).")
 
 
 def summarise(suite: str, results: Sequence[ProbeResult]) -> SuiteSummary:
@@ -192,14 +220,16 @@ def summarise(suite: str, results: Sequence[ProbeResult]) -> SuiteSummary:
         n_controls=sum(r.kind == "control" for r in results),
         n_changing=sum(r.kind == "changing" for r in results),
         accuracy=mean([float(bool(r.correct)) for r in facts]),
-        accuracy_norm=mean([float(bool(r.correct_norm)) for r in facts]),
+        accuracy_norm=mean([float(r.correct_norm) for r in facts if r.correct_norm is not None]),
         chance=mean([r.chance for r in facts]),
-        mean_p_correct=mean([r.p_correct or 0.0 for r in facts]),
+        mean_p_correct=mean([r.p_correct for r in facts if r.p_correct is not None]),
         generation_accuracy=mean([float(bool(r.generation_match)) for r in facts]),
         semantic_accuracy=mean([float(bool(r.generation_match or r.generation_semantic_match))
                                 for r in facts])
         if any(r.generation_semantic_match is not None for r in facts) else None,
         n_boundary_fixed=sum(c.boundary_fixed for r in results for c in r.choices),
+        scoring="generation" if results and all(r.scoring == "generation" for r in results)
+        else "likelihood",
     )
 
 

@@ -632,3 +632,36 @@ def test_llama_server_without_bos_is_detected_as_misaligned():
         assert backend.generate(["The capital of France is"], 4, ["\n"])[0].strip()
     finally:
         _stop(proc)
+
+
+# ----------------------------------------------------------------------- through the CLI
+def test_cli_run_against_a_server_without_prompt_logprobs(server, tmp_path, monkeypatch):
+    """--backend openai end to end; a server without echo gives generation-only results,
+    marked as such, and the key never reaches results.json."""
+    from typer.testing import CliRunner
+
+    from alignaudit.cli import app
+    from tests.conftest import MINI_SUITE
+
+    def no_echo(method: str, path: str, body: dict) -> Reply:
+        if body.get("echo"):
+            return 400, {}, {"error": {"message": "echo is not supported"}}
+        return server.default(method, path, body)
+
+    server.handler = no_echo
+    monkeypatch.setenv("FAKE_KEY", "sk-secret-123")
+    out = tmp_path / "served"
+    result = CliRunner().invoke(app, [
+        "run", "--backend", "openai", "--base-url", server.url, "--api-key-env", "FAKE_KEY",
+        "--model", "fake-model", "--probes", str(MINI_SUITE), "--out", str(out), "--quiet"])
+    assert result.exit_code == 0, result.output
+    text = (out / "results.json").read_text()
+    assert "sk-secret-123" not in text and "FAKE_KEY" in text
+    data = json.loads(text)
+    model = data["models"][0]
+    assert model["model"]["backend"] == "openai"
+    assert {p["scoring"] for p in model["probes"]} == {"generation"}
+    assert model["suites"][0]["scoring"] == "generation"
+    # the fake server answers " Paris." to everything: no mini-suite fact accepts that
+    assert model["suites"][0]["accuracy"] == 0.0
+    assert data["runtime"]["models"]["fake-model"]["request_latency"]["n"] > 0
