@@ -24,8 +24,9 @@ Status = Literal["pass", "warn", "fail", "info"]
 DriftLevelName = Literal["low", "moderate", "high"]
 DRIFT_ORDER = {"low": 0, "moderate": 1, "high": 2}
 QUESTIONS = ("cutoff", "believed_year", "recency_accuracy", "confabulation", "drift",
-             "novel_terms")
-"""Question ids, in page order; the same names as the ``--fail-on`` metrics."""
+             "novel_terms", "remote_code")
+"""Question ids, in page order; the same names as the ``--fail-on`` metrics (remote_code is
+reported, not gated)."""
 
 
 class Thresholds(BaseModel):
@@ -264,11 +265,28 @@ def novel_terms_line(audit: Any, t: Thresholds) -> VerdictLine:
                        value=float(count))
 
 
+def code_line(audit: Any, t: Thresholds) -> VerdictLine:
+    """Did auditing this model run code that came with it?"""
+    info = audit.model
+    base = {"question": "remote_code", "title": "Model code", "anchor": "reproducibility"}
+    if getattr(info, "trust_remote_code", False):
+        return VerdictLine(**base, status="warn", headline="remote code was run",
+                           sentence="--trust-remote-code was given: Python code shipped with "
+                           "the model ran during this audit. Review that code before adopting "
+                           "the model.")
+    hashes = getattr(info, "files_sha256", {}) or {}
+    files = f" Weight files are recorded by sha256 ({len(hashes)})." if hashes else ""
+    return VerdictLine(**base, status="info", headline="no remote code",
+                       sentence="Only the weights and tokenizer were loaded; no code shipped with "
+                       f"the model ran.{files}")
+
+
 def verdict(audit: Any, thresholds: Thresholds | None = None) -> list[VerdictLine]:
     """One line per question in ``QUESTIONS`` for one model's audit (a ``ModelAudit``)."""
     t = thresholds or Thresholds()
     return [cutoff_line(audit, t), believed_line(audit, t), accuracy_line(audit, t),
-            confabulation_line(audit, t), drift_line(audit, t), novel_terms_line(audit, t)]
+            confabulation_line(audit, t), drift_line(audit, t), novel_terms_line(audit, t),
+            code_line(audit, t)]
 
 
 def worst(lines: list[VerdictLine]) -> Status:

@@ -392,7 +392,8 @@ def _cutoff(cut: float, claimed: float | None) -> CutoffEstimate:
 def test_verdict_has_one_line_per_question(single):
     lines = verdict(single.models[0])
     assert [line.question for line in lines] == list(QUESTIONS)
-    assert {line.anchor for line in lines} <= {"recency", "changing", "confabulation", "drift"}
+    assert {line.anchor for line in lines} <= {"recency", "changing", "confabulation", "drift",
+                                                 "reproducibility"}
 
 
 @pytest.mark.parametrize(("cut", "claimed", "status"), [
@@ -544,3 +545,15 @@ def test_charts_are_deterministic_and_escape_text():
     assert "http://" not in one.split(">", 1)[1]  # only the xmlns declarations
     assert charts.accuracy_chart([charts.Series("x", "#000", None)]) == ""
     assert RecencyAnalysis  # imported for readers: the chart input type
+
+
+def test_remote_code_is_named_in_the_verdict():
+    from types import SimpleNamespace as NS
+
+    from alignaudit.verdict import code_line
+
+    line = code_line(NS(model=NS(trust_remote_code=True, files_sha256={})), None)
+    assert line.status == "warn" and "remote code" in line.headline
+    line = code_line(NS(model=NS(trust_remote_code=False, files_sha256={"m.safetensors": "ab"})),
+                     None)
+    assert line.status == "info" and "sha256" in line.sentence
