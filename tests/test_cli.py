@@ -109,3 +109,24 @@ def test_hub_model_without_hub_fails_fast_and_clearly(tmp_path):
     assert "Could not fetch `gpt2`" in proc.stderr and "smollm2-135m" in proc.stderr
     assert "Traceback" not in proc.stderr
     assert elapsed < 60
+
+
+def test_a_user_suite_in_a_temporary_folder_validates_runs_and_is_reported(
+        tiny_gpt2_dir, tmp_path):
+    import shutil
+
+    suite = tmp_path / "suites" / "my-team.yaml"
+    suite.parent.mkdir()
+    shutil.copy(MINI_SUITE, suite)
+    text = suite.read_text().replace("name: mini", "name: my-team")
+    suite.write_text(text)
+    assert cli("probes", "validate", str(suite)).returncode == 0
+    out = tmp_path / "out"
+    proc = cli("run", "--model", str(tiny_gpt2_dir), "--probes", f"recency,{suite}", "--limit",
+               "5", "--out", str(out), "--max-new-tokens", "2")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads((out / "results.json").read_text())
+    assert [s["name"] for s in data["suites"]] == ["recency", "my-team"]
+    assert data["suites"][1]["path"] == str(suite)
+    assert {p["suite"] for p in data["models"][0]["probes"]} == {"recency", "my-team"}
+    assert "my-team" in (out / "report.html").read_text()
