@@ -207,3 +207,200 @@ def believed_chart(series: Sequence[Series], key: str = "bel") -> str:
         ax.set_axisbelow(True)
         ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8.5)
         return svg(fig, key)
+
+
+# ------------------------------------------------------------------------------ drift charts
+
+REFERENCE_GREY = "#9aa3b2"
+SCATTER_POINTS = 600
+"""Most points per side drawn in a projection scatter (an even thinning of the stored sample)."""
+
+
+def _thin(points: Sequence[Any], limit: int) -> list[Any]:
+    """At most ``limit`` of ``points``, evenly spaced (no randomness: the input is a sample)."""
+    if len(points) <= limit:
+        return list(points)
+    step = (len(points) - 1) / (limit - 1)
+    return [points[round(i * step)] for i in range(limit)]
+
+
+_MARKERS = re.compile(r'(<g clip-path="[^"]*")>\n((?:<use [^>]*/>\n)+)')
+_USE = re.compile(r'<use (xlink:href="[^"]*") x="(-?[\d.]+)" y="(-?[\d.]+)" style="([^"]*)"/>')
+
+
+def _compact_markers(text: str) -> str:
+    """A run of marker <use> elements sharing one style gets it once, on their group, and
+    positions to 0.1 pt (a scatter's bytes are almost all markers; 0.1 pt is invisible)."""
+
+    def group(m: re.Match[str]) -> str:
+        uses = _USE.findall(m.group(2))
+        if len(uses) != m.group(2).count("<use") or len({u[3] for u in uses}) != 1:
+            return m.group(0)
+        body = "".join(f'<use {h} x="{float(x):.1f}" y="{float(y):.1f}"/>\n'
+                       for h, x, y, _ in uses)
+        return f'{m.group(1)} style="{uses[0][3]}">\n{body}'
+
+    return _MARKERS.sub(group, text)
+
+
+def projection_chart(projection: Any, colour: str, label: str = "your documents",
+                     key: str = "pca", limit: int = SCATTER_POINTS) -> str:
+    """Scatter of the 2-D PCA of reference (grey) and user documents (``colour``)."""
+    import matplotlib as mpl
+
+    ref = _thin(projection.reference_xy, limit)
+    cur = _thin(projection.current_xy, limit)
+    if not ref and not cur:
+        return ""
+    with mpl.rc_context(RC):
+        fig = _figure(4.9, 3.7)
+        ax = fig.subplots()
+        for pts, col, name, z in ((ref, REFERENCE_GREY, "reference", 2), (cur, colour, label, 3)):
+            if pts:
+                ax.plot([p[0] for p in pts], [p[1] for p in pts], ls="", marker="o", ms=2.2,
+                        mew=0, color=col, alpha=0.6, label=f"{name} ({len(pts):,} shown)",
+                        zorder=z)
+        var = projection.explained_variance_ratio
+        ax.set_xlabel(f"PC1 ({var[0]:.1%} of variance)")
+        ax.set_ylabel(f"PC2 ({var[1]:.1%} of variance)")
+        ax.tick_params(labelsize=8)
+        ax.grid(color=GRID, lw=0.6)
+        ax.set_axisbelow(True)
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.17), ncol=2, fontsize=8.5,
+                  markerscale=2.5, handletextpad=0.2)
+        return _compact_markers(svg(fig, key))
+
+
+@dataclass(frozen=True)
+class PerplexitySeries:
+    """One model's per-document perplexities on both sides."""
+
+    label: str
+    colour: str
+    user: Sequence[float | None]
+    reference: Sequence[float | None]
+
+
+def _finite(values: Sequence[float | None]) -> list[float]:
+    return [float(v) for v in values if v is not None and math.isfinite(v) and v > 0]
+
+
+def perplexity_chart(series: Sequence[PerplexitySeries], key: str = "ppl") -> str:
+    """Horizontal box plots (5-95% whiskers) of per-document perplexity, log scale."""
+    import matplotlib as mpl
+
+    rows = [(s, side, vals) for s in series for side, vals in
+            (("reference", _finite(s.reference)), ("your data", _finite(s.user))) if vals]
+    if not rows:
+        return ""
+    with mpl.rc_context(RC):
+        fig = _figure(4.9, 0.5 + 0.42 * len(rows))
+        ax = fig.subplots()
+        ys = list(range(len(rows)))[::-1]
+        box = ax.boxplot([v for _, _, v in rows], positions=ys, vert=False, whis=(5, 95),
+                         showfliers=False, widths=0.55, patch_artist=True)
+        for patch, med, (s, side, _) in zip(box["boxes"], box["medians"], rows, strict=True):
+            patch.set(facecolor=REFERENCE_GREY if side == "reference" else s.colour,
+                      alpha=0.55, edgecolor=INK, lw=0.8)
+            med.set(color=INK, lw=1.6)
+        many = len(series) > 1
+        ax.set_yticks(ys, [f"{s.label}: {side}" if many else side for s, side, _ in rows])
+        ax.set_xscale("log")
+        _log_ticks(ax.xaxis, [v for _, _, vals in rows for v in vals])
+        ax.set_xlabel("perplexity per document (log scale)")
+        ax.grid(axis="x", color=GRID, lw=0.6, which="both")
+        ax.set_axisbelow(True)
+        return svg(fig, key)
+
+
+@dataclass(frozen=True)
+class PeriodSeries:
+    """One model's per-period medians (a textview.PeriodView)."""
+
+    label: str
+    colour: str
+    view: Any
+
+
+def _period_x(start: str, period: str) -> float:
+    year, month = int(start[:4]), int(start[5:7])
+    return year + (month - 1) / 12 + (1.5 if period == "quarter" else 0.5) / 12
+
+
+def period_chart(series: Sequence[PeriodSeries], ylabel: str, key: str, log: bool = False,
+                 lines: Sequence[tuple[float, str]] = (), named: bool = False) -> str:
+    """Median per month/quarter with its bootstrap interval; change point dashed; ``lines``
+    are horizontal reference levels (value, label); ``named``: legend by model even for one."""
+    import matplotlib as mpl
+
+    drawn = [s for s in series if s.view is not None and s.view.rows]
+    if not drawn:
+        return ""
+    with mpl.rc_context(RC):
+        fig = _figure(9.2, 2.9)
+        ax = fig.subplots()
+        many = named or len(drawn) > 1
+        for i, s in enumerate(drawn):
+            _period_series(ax, s, (i - (len(drawn) - 1) / 2) * 0.04, many)
+        for k, (value, name) in enumerate(lines):
+            ax.axhline(value, color=MUTED, lw=1, ls=":" if k else (0, (4, 3)), label=name)
+        if log:
+            ax.set_yscale("log")
+            _log_ticks(ax.yaxis, [v for s in drawn for r in s.view.rows for v in
+                                  (r.median, r.ci_low, r.ci_high) if v is not None])
+        _period_ticks(ax, drawn)
+        ax.set_ylabel(ylabel)
+        ax.grid(axis="y", color=GRID, lw=0.8)
+        ax.set_axisbelow(True)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8.5)
+        return svg(fig, key)
+
+
+def _log_ticks(axis: Any, values: Sequence[float]) -> None:
+    """Readable ticks on a log axis: 1-2-5 steps over a wide range, plain steps over a narrow
+    one (where a log locator would leave a single label), no minor labels."""
+    import matplotlib as mpl
+
+    positive = [v for v in values if v > 0]
+    wide = bool(positive) and max(positive) / min(positive) >= 4
+    axis.set_major_locator(mpl.ticker.LogLocator(subs=(1.0, 2.0, 5.0)) if wide
+                           else mpl.ticker.MaxNLocator(nbins=5))
+    axis.set_major_formatter(mpl.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+    axis.set_minor_locator(mpl.ticker.NullLocator())
+
+
+def _period_ticks(ax: Any, drawn: Sequence[PeriodSeries]) -> None:
+    """Years on the x axis; the periods themselves when the data spans under two years."""
+    rows = {(r.start, r.label): _period_x(r.start, s.view.period)
+            for s in drawn for r in s.view.rows}
+    xs = sorted(rows.values())
+    first, last = math.floor(xs[0]), math.floor(xs[-1])
+    if xs[-1] - xs[0] < 2:
+        marks = sorted((x, label) for (_, label), x in rows.items())
+        marks = marks[:: max(1, math.ceil(len(marks) / 6))]
+        ax.set_xticks([x for x, _ in marks], [label for _, label in marks])
+        ax.set_xlim(xs[0] - 0.08, xs[-1] + 0.08)
+        return
+    step = max(1, math.ceil((last - first + 1) / 14))
+    ax.set_xticks(range(first, last + 2, step), [str(y) for y in range(first, last + 2, step)])
+    ax.set_xlim(first - 0.05, xs[-1] + 0.3)
+
+
+def _period_series(ax: Any, s: PeriodSeries, offset: float, many: bool) -> None:
+    view = s.view
+    xs = [_period_x(r.start, view.period) + offset for r in view.rows]
+    ys = [r.median for r in view.rows]
+    err = [[max(r.median - r.ci_low, 0.0) if r.ci_low is not None else 0.0 for r in view.rows],
+           [max(r.ci_high - r.median, 0.0) if r.ci_high is not None else 0.0 for r in view.rows]]
+    name = f"median per {view.period}, {view.confidence:.0%} interval"
+    ax.errorbar(xs, ys, yerr=err, fmt="o-", color=s.colour, ms=3.5, lw=0.9, elinewidth=0.9,
+                capsize=0, alpha=0.9, label=s.label if many else name, zorder=3)
+    point = view.trend.change_point
+    if point is not None:
+        after = next((r for r in view.rows if r.label == point.after), None)
+        first = next((r for r in view.rows if r.label == point.first_changed), None)
+        if after is not None and first is not None:
+            where = (_period_x(after.start, view.period) + _period_x(first.start, view.period)) / 2
+            ax.axvline(where, color=s.colour, lw=1.2, ls=(0, (5, 3)),
+                       label=None if many else f"change point ({point.after} → "
+                                               f"{point.first_changed})")

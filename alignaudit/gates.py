@@ -95,8 +95,10 @@ def _drift(audit: Any) -> tuple[float | None, str | None]:
 
 def _novel_terms(audit: Any) -> tuple[float | None, str | None]:
     found = getattr(audit.drift, "novel_terms", None) if audit.drift is not None else None
-    terms = getattr(found, "terms", found)
-    return (None, None) if terms is None else (float(len(terms)), str(len(terms)))
+    count = getattr(found, "n_novel", None)
+    if count is None:  # a plain list of terms
+        count = None if found is None else len(getattr(found, "terms", found))
+    return (None, None) if count is None else (float(count), str(count))
 
 
 METRICS: dict[str, tuple[Callable[[Any], tuple[float | None, str | None]], str]] = {

@@ -225,6 +225,9 @@ class NovelTerms(_Frozen):
     n_reference_docs: int = Field(description="Reference documents.")
     min_docs: int = Field(description="A candidate is in at least this many user documents.")
     used_zipf: bool = Field(description="Word frequencies (wordfreq) entered the score.")
+    n_novel: int = Field(default=0, description="Candidates that pass NOVEL_RULE (all of them, "
+                         "not only the top list).")
+    novel_rule: str = Field(default="", description="When a candidate counts as novel.")
     method: str = Field(description="How the score is computed.")
 
 
@@ -286,7 +289,20 @@ def novel_terms(
     scored.sort(key=lambda t: (-t.score, -t.reference_novelty, -t.n_docs, t.term))
     return NovelTerms(terms=scored[:top], n_candidates=len(keys), n_user_docs=len(user_texts),
                       n_reference_docs=n_ref, min_docs=min_docs,
-                      used_zipf=wordfreq_zipf is not None, method=SCORE_METHOD)
+                      used_zipf=wordfreq_zipf is not None, method=SCORE_METHOD,
+                      n_novel=sum(is_novel(t) for t in scored), novel_rule=NOVEL_RULE)
+
+
+NOVEL_RULE = ("a term counts as novel when the tokenizer needs at least one extra piece per word, "
+              "the reference barely has it (reference novelty >= 0.8) and, where wordfreq is "
+              "installed, it is rare in ~2021 English (Zipf < 3, under 1 use per million words)")
+
+
+def is_novel(term: NovelTerm) -> bool:
+    """The rule in :data:`NOVEL_RULE`."""
+    extra = term.pieces / term.n_words - 1.0
+    rare = term.zipf is None or term.zipf < 3.0
+    return extra >= 1.0 and term.reference_novelty >= 0.8 and rare
 
 
 def _count_terms(
@@ -419,7 +435,7 @@ def _trend(pairs: list[tuple[dt.date, float]], rows: list[PeriodRow], alpha: flo
     direction: Literal["rises", "falls", "none"] = "none"
     if rho is not None and p is not None and p < alpha:
         direction = "rises" if rho > 0 else "falls"
-    stat = (f"Spearman rho = {rho:.2f}, p = {_fmt_p(p)}, n = {len(pairs)}" if rho is not None
+    stat = (f"Spearman rho = {rho:.2f}, {_fmt_p(p)}, n = {len(pairs)}" if rho is not None
             else f"too few dated documents or dates to test, n = {len(pairs)}")
     point: ChangePoint | None = None
     reason: str | None
@@ -437,7 +453,7 @@ def _trend(pairs: list[tuple[dt.date, float]], rows: list[PeriodRow], alpha: flo
 
 
 def _fmt_p(p: float | None) -> str:
-    return "n/a" if p is None else ("< 0.001" if p < 0.001 else f"{p:.3f}")
+    return "p n/a" if p is None else ("p < 0.001" if p < 0.001 else f"p = {p:.3f}")
 
 
 def _change_point(rows: list[PeriodRow], direction: str) -> tuple[ChangePoint | None, str | None]:

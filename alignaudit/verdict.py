@@ -225,7 +225,11 @@ def drift_level(drift: Any) -> tuple[str | None, str]:
 
 
 def novel_term_count(drift: Any) -> int | None:
-    terms = find(drift, "novel_terms")
+    found = find(drift, "novel_terms")
+    n_novel = field(found, "n_novel") if isinstance(found, Mapping | BaseModel) else None
+    if isinstance(n_novel, int):
+        return n_novel
+    terms = found
     terms = field(terms, "terms") if isinstance(terms, Mapping | BaseModel) else terms
     if terms is None:
         terms = find(drift, "terms")

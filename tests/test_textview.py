@@ -243,3 +243,21 @@ def test_possessives_are_not_terms():
     assert "Northwind" in words and "Northwind's" not in words
     assert "caller" in words and not any("'s" in p for p in pairs)
     assert "COVID-19 update" in pairs
+
+
+def test_novel_count_follows_the_rule_not_the_top_list():
+    from alignaudit.textview import NovelTerm, is_novel, novel_terms
+
+    user = [f"ticket {i} about Zorblax9 and Qwixtronic and the password reset" for i in range(40)]
+    ref = ["the password reset page explains how to reset a password"] * 40
+    # pieces: made-up words split into many pieces, common words into one
+    pieces = lambda terms: [1 if t.strip().lower() in {"ticket", "password", "reset", "about"}  # noqa: E731
+                            else 4 * (t.count(" ") + 1) for t in terms]
+    found = novel_terms(user, ref, pieces, top=1)
+    assert len(found.terms) == 1  # the list is capped ...
+    assert found.n_novel >= 2  # ... the count is not
+    assert all(is_novel(t) for t in found.terms)
+    common = NovelTerm(term="password", n_words=1, n_docs=40, count=40, pieces=1,
+                       reference_docs=40, reference_novelty=0.5, zipf=4.5, score=0.0,
+                       examples=[])
+    assert not is_novel(common)
