@@ -272,7 +272,8 @@ def novel_terms_line(audit: Any, t: Thresholds) -> VerdictLine:
 def code_line(audit: Any, t: Thresholds) -> VerdictLine:
     """Did auditing this model run code that came with it?"""
     info = audit.model
-    base = {"question": "remote_code", "title": "Model code", "anchor": "reproducibility"}
+    base: dict[str, Any] = {"question": "remote_code", "title": "Model code",
+                            "anchor": "reproducibility"}
     if getattr(info, "trust_remote_code", False):
         return VerdictLine(**base, status="warn", headline="remote code was run",
                            sentence="--trust-remote-code was given: Python code shipped with "
