@@ -189,6 +189,8 @@ class HFBackend:
     def load(cls, source: ModelSource, options: LoadOptions) -> HFBackend:
         """Load the model behind ``source``; every user-caused failure is a UserError."""
         started = time.perf_counter()
+        if source.kind == "hub" and not _in_hub_cache(source) and not hub_reachable():
+            raise hub_unreachable_error(source)  # before the slow transformers import
         folder, kwargs, hashes = _prepare(source, options)
         model, tokenizer = _load_pretrained(source, folder, kwargs, options)
         info = _describe(source, folder, model, tokenizer, hashes, options)
@@ -534,6 +536,14 @@ def cut_at_stop(text: str, stop: Sequence[str]) -> str:
         if s and (pos := text.find(s)) != -1:
             cut = min(cut, pos)
     return text[:cut]
+
+
+def _in_hub_cache(source: ModelSource) -> bool:
+    """Is the model's config in the local Hugging Face cache? (huggingface_hub only: fast)."""
+    from huggingface_hub import try_to_load_from_cache
+
+    found = try_to_load_from_cache(source.location, "config.json", revision=source.revision)
+    return isinstance(found, str)
 
 
 def _prepare(source: ModelSource, options: LoadOptions) -> tuple[str, dict[str, Any], dict]:
