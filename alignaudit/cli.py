@@ -10,7 +10,7 @@ import os
 import shlex
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Literal, Optional, cast
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Optional, cast
 
 import typer
 
@@ -157,7 +157,6 @@ def _execute(config: RunConfig, out: Path, quiet: bool, resume: bool = True) -> 
     """Run, save, render, print the findings; exit 3 when a gate fails."""
     import shutil
 
-    from alignaudit.report import write_report
     from alignaudit.result import save
     from alignaudit.runner import run_audit
 
@@ -173,7 +172,9 @@ def _execute(config: RunConfig, out: Path, quiet: bool, resume: bool = True) -> 
              "to resume where it stopped.")
         raise typer.Exit(130) from None
     save(result, out / "results.json")
-    page = write_report(result, out)
+    page = _write_page(result, out, "report.html",
+                       f" The results are saved in {out / 'results.json'}: once fixed, re-render "
+                       f"them with `alignaudit report {out / 'results.json'}`.")
     for audit in result.models:
         _say(console_summary(audit))
     _say(f"Wrote {out / 'results.json'}, {page} and {out / 'summary.md'}")
@@ -229,12 +230,16 @@ def _data_settings(paths: list[Path], text_column: str | None, date_column: str 
 
     if not paths:
         return None
+    from alignaudit.data import existing_path
+
     if split not in ("lines", "paragraphs"):
         raise UsageError(f"--split {split}: use `lines` or `paragraphs`.")
     for name, value in (("--sample", sample), ("--reference-size", reference_size),
                         ("--permutations", permutations)):
         if value is not None and value < 1:
             raise UsageError(f"{name} {value}: give a positive number.")
+    for path in paths:
+        existing_path(path)  # before any model loads
     return DataSettings(
         paths=[str(p) for p in paths], text_column=text_column, date_column=date_column,
         split=cast(Literal["lines", "paragraphs"], split), sample=sample, reference=reference,
@@ -313,17 +318,29 @@ def report(
         help="HTML file to write (default: report.html beside the results).")] = None,
 ) -> None:
     """Re-render a saved results.json, or compare several on one page (no model needed)."""
-    from alignaudit.report import write_report
     from alignaudit.result import load
 
     loaded = [load(p) for p in results]
     if len(loaded) > 1:  # one comparison page, a column per model of every result
         target = out or Path("compare.html")
-        page = write_report(loaded, target.parent, target.name)
+        page = _write_page(loaded, target.parent, target.name)
     else:
         target = out or results[0].parent / "report.html"
-        page = write_report(loaded[0], target.parent, target.name)
+        page = _write_page(loaded[0], target.parent, target.name)
     _say(f"Wrote {page} and {page.parent / 'summary.md'}")
+
+
+def _write_page(result: Any, folder: Path, name: str, saved: str = "") -> Path:
+    """Write the page and summary; a full disk or a bad folder is a message, not a traceback."""
+    from alignaudit.report import write_report
+
+    try:
+        return write_report(result, folder, name)
+    except OSError as exc:
+        raise UserError(
+            f"Cannot write {folder / name}: {exc.strerror or exc}. Choose a writable folder "
+            f"with free space (--out).{saved}"
+        ) from None
 
 
 @probes_app.command("list")

@@ -144,7 +144,7 @@ def load_documents(
         raise UserError("No data given. Pass a file or folder with --data PATH.")
     chunks, files = [], []
     for raw in paths:
-        path = _existing(Path(raw).expanduser())
+        path = existing_path(Path(raw).expanduser())
         chunks.append(_read_any(path, options))
         files.append(str(path))
     has_dates = options.date_column is not None
@@ -196,7 +196,8 @@ def _is_text_input(path: Path) -> bool:
     return path.is_dir() or path.suffix.lower() in TEXT_SUFFIXES
 
 
-def _existing(path: Path) -> Path:
+def existing_path(path: Path) -> Path:
+    """``path`` if it exists, else a UserError suggesting the closest name beside it."""
     if path.exists():
         return path
     hint = ""

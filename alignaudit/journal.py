@@ -15,6 +15,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from alignaudit.errors import UserError
+
 
 class Journal:
     """An append-only JSON-lines file of ``{"key": ..., "value": ...}`` records."""
@@ -51,10 +53,17 @@ class Journal:
         self.entries[key] = value
         self.path.parent.mkdir(parents=True, exist_ok=True)
         line = json.dumps({"key": key, "value": value}, separators=(",", ":")) + "\n"
-        with self.path.open("a", encoding="utf-8") as handle:
-            handle.write(line)
-            handle.flush()
-            os.fsync(handle.fileno())
+        try:
+            with self.path.open("a", encoding="utf-8") as handle:
+                handle.write(line)
+                handle.flush()
+                os.fsync(handle.fileno())
+        except OSError as exc:
+            raise UserError(
+                f"Cannot write the resume journal {self.path}: {exc.strerror or exc}. Free some "
+                "space or choose another --out; run the same command again to resume from the "
+                f"{self.written} batches already journaled."
+            ) from None
         self.written += 1
 
 

@@ -171,6 +171,9 @@ def load(path: str | Path) -> AuditResult:
         raise UserError(f"{path} does not exist; pass the results.json an audit wrote.") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise UserError(f"{path} is not a results.json written by alignaudit ({exc}).") from None
+    except OSError as exc:
+        raise UserError(f"Cannot read {path}: {exc.strerror or exc}. Pass the results.json "
+                        "file an audit wrote.") from None
     version = raw.get("schema_version") if isinstance(raw, dict) else None
     if version != SCHEMA_VERSION:
         raise UserError(

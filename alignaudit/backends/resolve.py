@@ -7,6 +7,7 @@ de-quantised once into a cached safetensors folder keyed by the file's sha256.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import importlib.util
 import os
@@ -167,6 +168,10 @@ def resolve(spec: str) -> ModelSource:
         raise UserError(f"--model {spec}: no such file or folder.{_alias_hint()}")
     if not _looks_like_hub_id(spec):
         raise UserError(f"--model {spec}: not a known alias, local path or Hub id.{_alias_hint()}")
+    close = difflib.get_close_matches(spec, list(ALIASES), n=1, cutoff=0.85)
+    if close and "/" not in spec:
+        raise UserError(f"--model {spec}: not a bundled alias. Did you mean `{close[0]}`?"
+                        f"{_alias_hint()}")
     repo, _, revision = spec.partition("@")
     return ModelSource(spec=spec, kind="hub", location=repo, revision=revision or None,
                        display_name=repo.split("/")[-1])
