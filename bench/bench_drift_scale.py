@@ -113,6 +113,7 @@ def instrument(drift: Any, records: dict[str, dict], dog: Watchdog) -> None:
 
         def wrapper(*args: Any, _f: Callable = original, _name: str = name, **kw: Any) -> Any:
             dog.stage = _name
+            print(f"    {_name} ...", file=sys.stderr, flush=True)
             exact = _reset_peak()
             rss0 = _status_kib("VmRSS") * 1024
             wall, cpu = time.perf_counter(), time.process_time()
@@ -124,6 +125,7 @@ def instrument(drift: Any, records: dict[str, dict], dog: Watchdog) -> None:
                 "load_average": os.getloadavg()[0],
             }
             dog.stage = "compare (between stages)"
+            print(f"    {_name}: {records[_name]['wall_s']:.1f} s", file=sys.stderr, flush=True)
             return out
 
         setattr(drift, name, wrapper)
@@ -174,11 +176,11 @@ def run_size(n: int, args: argparse.Namespace) -> dict:
            "--timeout", str(args.timeout)]
     print(f"  running n={n:,} per side ...", file=sys.stderr, flush=True)
     start = time.perf_counter()
-    done = subprocess.run(cmd, capture_output=True, text=True)
+    done = subprocess.run(cmd, stdout=subprocess.PIPE, text=True)  # progress on stderr
     wall = time.perf_counter() - start
     lines = [ln for ln in done.stdout.splitlines() if ln.startswith("{")]
     if not lines:
-        return {"n_per_side": n, "error": done.stderr[-2000:], "returncode": done.returncode}
+        return {"n_per_side": n, "error": "no result (see stderr)", "returncode": done.returncode}
     out = json.loads(lines[-1])
     out.update(n_per_side=n, child_wall_s=wall, returncode=done.returncode)
     return out

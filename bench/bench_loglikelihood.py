@@ -400,12 +400,36 @@ def token_counts(tokens: list[tuple[list[int], list[int]]], calls: list[list[int
     def packed(idx: list[int]) -> int:
         return sum(len(s["ids"]) for s in _packed_sequences([tokens[i] for i in idx]))
 
+    once = {tuple(c + x[:-1]): len(c) + len(x) - 1 for c, x in tokens}
     return {
         "unique_tokens_floor": sum(packed(idx) for idx in calls),
         "unique_tokens_whole_set": packed(list(range(len(tokens)))),
         "continuation_tokens": sum(len(c) for _, c in tokens),
         "per_pair_tokens_lm_eval": sum(len(c) + len(x) - 1 for c, x in tokens),
+        # lm-eval's logits_cache runs pairs that share context + continuation[:-1] once
+        "lm_eval_tokens_after_one_token_cache": sum(once.values()),
     }
+
+
+def flop_estimate(model: Any, counts: dict) -> dict:
+    """Matmul work each method must do: 2 x body parameters per token through the decoder,
+    2 x LM-head parameters per position whose logits are computed (attention left out)."""
+    emb, head = model.get_input_embeddings().weight, model.get_output_embeddings().weight
+    total = sum(p.numel() for p in model.parameters())  # tied weights counted once
+    body = total - emb.numel() - (0 if head is emb else head.numel())
+    per_tok, per_row = 2 * body, 2 * head.numel()
+    ab = counts["alignaudit_batches"]
+    lm_tokens = counts["lm_eval_tokens_after_one_token_cache"]
+    out = {
+        "floor": counts["unique_tokens_floor"] * per_tok
+        + counts["continuation_tokens"] * per_row,
+        "alignaudit": ab["padded_tokens"] * per_tok + ab["logit_rows"] * per_row,
+        "lm_eval": lm_tokens * (per_tok + per_row),  # logits at every input position
+    }
+    return {"gflop": {k: v / 1e9 for k, v in out.items()},
+            "lm_eval_over_floor": out["lm_eval"] / out["floor"],
+            "alignaudit_over_floor": out["alignaudit"] / out["floor"],
+            "body_parameters": body, "head_parameters": head.numel()}
 
 
 def alignaudit_batches(tokens: list[tuple[list[int], list[int]]], calls: list[list[int]],
@@ -417,18 +441,22 @@ def alignaudit_batches(tokens: list[tuple[list[int], list[int]]], calls: list[li
     """
     from alignaudit.backends import packing
 
-    real = padded = batches = 0
+    real = padded = batches = rows = 0
     for idx in calls:
         groups, _ = packing.group_requests([tokens[i][0] for i in idx],
                                            [tokens[i][1] for i in idx], context_length)
-        lengths = sorted((g.length for g in groups), reverse=True)
+        groups.sort(key=lambda g: -g.length)
         start = 0
-        while start < len(lengths):
-            chunk = lengths[start : start + max(1, min(256, TOKEN_BUDGET // lengths[start]))]
-            real, padded, batches = real + sum(chunk), padded + len(chunk) * chunk[0], batches + 1
+        while start < len(groups):
+            chunk = groups[start : start + max(1, min(256, TOKEN_BUDGET // groups[start].length))]
+            width = chunk[0].length
+            real, padded, batches = (real + sum(g.length for g in chunk),
+                                     padded + len(chunk) * width, batches + 1)
+            # logits_to_keep = width - offset, offset = shortest context in the batch - 1
+            rows += len(chunk) * (width - min(len(g.ctx) for g in chunk) + 1)
             start += len(chunk)
     return {"packed_tokens": real, "padded_tokens": padded, "batches": batches,
-            "padding_share": 1.0 - real / padded}
+            "padding_share": 1.0 - real / padded, "logit_rows": rows}
 
 
 def markdown(rows: list[dict], baseline: str) -> str:
@@ -509,6 +537,7 @@ def main() -> None:
     everything = [list(range(len(pairs)))]
     counts = token_counts(tokens, everything)
     counts["alignaudit_batches"] = alignaudit_batches(tokens, everything, backend.context_length)
+    counts["flop_estimate"] = flop_estimate(backend.model, counts)
     report(args, rows, agree, timings, best, counts, environment(folder),
            {"pairs": len(pairs), "probes": len(probes), "suites": list(SUITES)},
            {"start": load_start, "end": os.getloadavg(),
@@ -542,7 +571,12 @@ def report(args: argparse.Namespace, rows: list[dict], agree: dict, timings: lis
           f"{tokens['per_pair_tokens_lm_eval']:,} (per pair), continuations "
           f"{tokens['continuation_tokens']:,}; alignaudit {ab['packed_tokens']:,} packed, "
           f"{ab['padded_tokens']:,} with padding ({ab['padding_share']:.0%}) in "
-          f"{ab['batches']} batches")
+          f"{ab['batches']} batches, logits at {ab['logit_rows']:,} positions; lm-eval after "
+          f"its one-token cache {tokens['lm_eval_tokens_after_one_token_cache']:,}")
+    fe = tokens["flop_estimate"]
+    print(f"- matmul work (GFLOP): floor {fe['gflop']['floor']:.0f}, alignaudit "
+          f"{fe['gflop']['alignaudit']:.0f}, lm-eval {fe['gflop']['lm_eval']:.0f}: lm-eval / "
+          f"floor = {fe['lm_eval_over_floor']:.2f}, the most packing can gain over lm-eval here")
     v = agree["vs"][best]
     self_diff = agree["lm_eval_self_max_abs_diff_across_batch_sizes"]
     print(f"- agreement vs {best}: max |diff| {v['max_abs_diff']:.2e} (p99 "
