@@ -74,6 +74,9 @@ sys.path.insert(0, str(ROOT))
 SUITES = ("recency", "changing-facts", "emerging-terms")
 TOKEN_BUDGET = 4096  # tokens per floor batch: alignaudit's CPU budget
 
+Tokens = list[tuple[list[int], list[int]]]  # (context ids, continuation ids) per pair
+Scores = list[tuple[float, bool]]  # (log-prob, is_greedy) per pair
+
 
 # ------------------------------------------------------------------------- workload
 
@@ -113,7 +116,7 @@ class FloorBatch:
     owners: Any
 
 
-def _packed_sequences(tokens: Sequence[tuple[list[int], list[int]]]) -> list[dict]:
+def _packed_sequences(tokens: Tokens) -> list[dict]:
     """One packed sequence per distinct context, with the positions that get scored."""
     by_ctx: dict[tuple[int, ...], list[int]] = {}
     for i, (ctx, _) in enumerate(tokens):
@@ -150,7 +153,7 @@ def _mask(seq: dict, dtype: Any) -> Any:
     return mask.masked_fill_(~allowed[None], torch.finfo(dtype).min)
 
 
-def floor_batches(tokens: Sequence[tuple[list[int], list[int]]], dtype: Any) -> list[FloorBatch]:
+def floor_batches(tokens: Tokens, dtype: Any) -> list[FloorBatch]:
     """Floor inputs: packed sequences bucketed by exact length, <= TOKEN_BUDGET tokens each."""
     import torch
 
@@ -176,7 +179,7 @@ def floor_batches(tokens: Sequence[tuple[list[int], list[int]]], dtype: Any) -> 
     return batches
 
 
-def run_floor(model: Any, batches: list[FloorBatch], n_pairs: int) -> list[tuple[float, bool]]:
+def run_floor(model: Any, batches: list[FloorBatch], n_pairs: int) -> Scores:
     """The timed floor: forwards, LM head on scored positions, log-softmax, gather, sums."""
     import torch
 
@@ -204,11 +207,13 @@ class Method:
     name: str
     batch_size: str
     prepare: Callable[[list[int]], Any]
-    run: Callable[[Any], list[tuple[float, bool]]]
+    run: Callable[[Any], Scores]
 
 
 @dataclass
 class Timing:
+    """One timed call: a method scoring every pair once, in one round."""
+
     method: str
     round: int
     n_pairs: int
@@ -218,11 +223,12 @@ class Timing:
     load_after: float
 
 
-def make_methods(backend: Any, lm: Any, pairs: list[Pair], tokens: list[tuple[list[int],
-                 list[int]]], lm_batch_sizes: Sequence[int]) -> list[Method]:
+def make_methods(backend: Any, lm: Any, pairs: list[Pair], tokens: Tokens,
+                 lm_batch_sizes: Sequence[int]) -> list[Method]:
+    """alignaudit, the floor, and lm-eval at each batch size."""
     from lm_eval.api.instance import Instance
 
-    def aa_run(idx: list[int]) -> list[tuple[float, bool]]:
+    def aa_run(idx: list[int]) -> Scores:
         out = backend.loglikelihood([(pairs[i].context, pairs[i].continuation) for i in idx])
         return [(r.logprob, r.is_greedy) for r in out]
 
@@ -232,7 +238,7 @@ def make_methods(backend: Any, lm: Any, pairs: list[Pair], tokens: list[tuple[li
                 for k, i in enumerate(idx)]
 
     def lm_method(bs: int) -> Method:
-        def run(reqs: list[Any]) -> list[tuple[float, bool]]:
+        def run(reqs: list[Any]) -> Scores:
             lm.batch_size_per_gpu = bs  # HFLM keeps its fixed batch size here
             return [(float(a), bool(b)) for a, b in lm.loglikelihood(reqs, disable_tqdm=True)]
         return Method(f"lm-eval bs={bs}", str(bs), instances, run)
@@ -246,8 +252,7 @@ def make_methods(backend: Any, lm: Any, pairs: list[Pair], tokens: list[tuple[li
     return [aa, floor] + [lm_method(bs) for bs in lm_batch_sizes]
 
 
-def timed(method: Method, state: Any, rnd: int, n: int) -> tuple[Timing, list[tuple[float,
-                                                                                    bool]]]:
+def timed(method: Method, state: Any, rnd: int, n: int) -> tuple[Timing, Scores]:
     load = os.getloadavg()[0]
     wall, cpu = time.perf_counter(), time.process_time()
     scores = method.run(state)
@@ -294,7 +299,7 @@ def run_rounds(methods: list[Method], n_pairs: int, rounds: int, sweep_rounds: i
 
 
 def summarise(timings: list[Timing], methods: list[Method], baseline: str) -> list[dict]:
-    """Per method: medians over rounds, full-suite sums, median per-round ratio to baseline."""
+    """Per method: medians over its rounds and the median per-round ratio to ``baseline``."""
     by = {m.name: {t.round: t for t in timings if t.method == m.name} for m in methods}
     rows = []
     for m in methods:
@@ -395,7 +400,7 @@ def load_models(threads: int) -> tuple[Any, Any, str]:
     return backend, lm, folder
 
 
-def token_counts(tokens: list[tuple[list[int], list[int]]], calls: list[list[int]]) -> dict:
+def token_counts(tokens: Tokens, calls: list[list[int]]) -> dict:
     """What each method has to push through the model, in tokens."""
     def packed(idx: list[int]) -> int:
         return sum(len(s["ids"]) for s in _packed_sequences([tokens[i] for i in idx]))
@@ -432,7 +437,7 @@ def flop_estimate(model: Any, counts: dict) -> dict:
             "body_parameters": body, "head_parameters": head.numel()}
 
 
-def alignaudit_batches(tokens: list[tuple[list[int], list[int]]], calls: list[list[int]],
+def alignaudit_batches(tokens: Tokens, calls: list[list[int]],
                        context_length: int) -> dict:
     """Real and padded tokens of alignaudit's packed batches, formed as HFBackend does on CPU.
 
