@@ -120,7 +120,8 @@ def audit_model(
                                                  "device", "add_bos", "context_length"})
         backend.journal = Journal(journal_path(journal_dir, spec), identity)
         if backend.journal.entries:
-            say(f"Resuming: {len(backend.journal.entries)} finished batches found in "
+            unit = "requests" if info.backend == "openai" else "batches"
+            say(f"Resuming: {len(backend.journal.entries)} finished {unit} found in "
                 f"{backend.journal.path}")
     if config.claimed_cutoff:
         info = info.model_copy(update={"claimed_cutoff": config.claimed_cutoff})

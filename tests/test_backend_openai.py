@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import math
 import os
 import random
 import socket
@@ -26,6 +27,7 @@ import pytest
 
 from alignaudit.backends.base import Backend
 from alignaudit.backends.openai import (
+    PROBE_PROMPT,
     Echo,
     LoglikelihoodUnsupported,
     OpenAIBackend,
@@ -37,6 +39,7 @@ from alignaudit.backends.openai import (
     score_continuation,
 )
 from alignaudit.errors import UserError
+from alignaudit.journal import Journal, journaled_value
 
 SECRET = "sk-test-0123456789abcdef-secret"
 KEY_ENV = "ALIGNAUDIT_TEST_OPENAI_KEY"
@@ -491,6 +494,128 @@ def test_misaligned_echo_is_detected(server):
     backend = make_backend(server)
     with pytest.raises(LoglikelihoodUnsupported, match="add_bos_token=bool:true"):
         backend.loglikelihood([("a", " b")])
+
+
+# ----------------------------------------------------------------------- the resume journal
+PAIRS = [(f"In {2000 + i} the prize went to", f" winner number {i}") for i in range(10)]
+TEXTS = [f"Document {i} says {'word ' * i}and ends." for i in range(8)]
+PROMPTS = [f"Question {i}:" for i in range(6)]
+
+
+def every_verb(backend: OpenAIBackend) -> tuple[list, list, list]:
+    return (backend.loglikelihood(PAIRS), backend.perplexity(TEXTS),
+            backend.generate(PROMPTS, max_new_tokens=4, stop=["\n"]))
+
+
+def sent_prompts(server: FakeServer) -> list[str]:
+    return [r["body"]["prompt"] for r in server.paths("/v1/completions")]
+
+
+def journaled_backend(server: FakeServer, path: Path, **overrides: Any) -> OpenAIBackend:
+    backend = make_backend(server, **overrides)
+    backend.journal = Journal(path, "identity from the runner")
+    return backend
+
+
+def test_a_failed_run_resumes_sending_only_the_unfinished_requests(server, tmp_path):
+    expected = every_verb(make_backend(server))  # an uninterrupted run, no journal
+    server.requests.clear()
+    answered: list[str] = []
+
+    def revoke_at_document_5(method: str, path: str, body: dict) -> Reply:
+        if "Document 5" in body.get("prompt", ""):
+            return 401, {}, {"error": {"message": "key revoked"}}
+        reply = server.default(method, path, body)
+        if path == "/v1/completions":
+            with server.lock:
+                answered.append(body["prompt"])
+        return reply
+
+    server.handler = revoke_at_document_5
+    journal = tmp_path / "journal.jsonl"
+    with pytest.raises(UserError, match="HTTP 401"):
+        every_verb(journaled_backend(server, journal, max_workers=3))
+    # every pair was scored and documents 0-4 read (results are taken in order) before the
+    # failure; some later documents may have finished too, and no prompt was generated from
+    assert {c + x for c, x in PAIRS} <= set(answered)
+    assert {t for t in TEXTS[:5]} <= set(answered) and not set(PROMPTS) & set(answered)
+    lines = journal.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == len(set(answered)) and all(json.loads(line) for line in lines)
+
+    server.handler = server.default
+    server.requests.clear()
+    resumed = journaled_backend(server, journal, max_workers=3)
+    got = every_verb(resumed)
+    assert got == expected
+    assert [r.logprob.hex() for r in got[0]] == [r.logprob.hex() for r in expected[0]]
+    assert [p.nll.hex() for p in got[1]] == [p.nll.hex() for p in expected[1]]
+    # only what had not finished is sent again: no probe, no pair, the remaining documents
+    resent = sent_prompts(server)
+    assert sorted(resent) == sorted([t for t in TEXTS if t not in answered] + PROMPTS)
+    assert resumed.journal is not None and resumed.journal.hits == len(set(answered))
+
+    server.requests.clear()  # a third run: everything is journaled, nothing is sent
+    assert every_verb(journaled_backend(server, journal)) == expected
+    assert sent_prompts(server) == []
+
+
+def test_journal_entries_are_not_reused_by_another_model_or_weights(server, tmp_path):
+    root = {"value": "/models/a"}
+
+    def models(method: str, path: str, body: dict) -> Reply:
+        if path == "/v1/models":
+            return 200, {}, {"data": [{"id": "fake-model", "root": root["value"],
+                                       "created": time.time()}, {"id": "other-model"}]}
+        return server.default(method, path, body)
+
+    server.handler = models
+    journal = tmp_path / "journal.jsonl"
+
+    def run(model: str = "fake-model") -> int:
+        server.requests.clear()
+        backend = OpenAIBackend.connect(ServerOptions(base_url=server.url, model=model,
+                                                      progress=False))
+        backend.journal = Journal(journal, "identity from the runner")
+        backend.loglikelihood(PAIRS[:3])
+        backend.generate(PROMPTS[:2], max_new_tokens=4, stop=["\n"])
+        return len(server.paths("/v1/completions"))
+
+    assert run() == 1 + 3 + 2  # the probe, three pairs, two prompts
+    assert run() == 0  # the same model: all journaled (`created` changes, and does not count)
+    assert run("other-model") == 6  # another model on the same server
+    root["value"] = "/models/b"  # other weights served under the same name
+    assert run() == 6
+
+
+def test_a_failed_probe_is_not_journaled(server, tmp_path):
+    def no_echo(method: str, path: str, body: dict) -> Reply:
+        if body.get("echo"):
+            return 400, {}, {"error": {"message": "echo is not supported"}}
+        return server.default(method, path, body)
+
+    server.handler = no_echo
+    journal = tmp_path / "journal.jsonl"
+    assert journaled_backend(server, journal).supports_loglikelihood is False
+    assert not journal.exists()
+    server.handler = server.default  # the server is fixed: the re-run probes again
+    assert journaled_backend(server, journal).supports_loglikelihood is True
+    assert journaled_backend(server, journal).supports_loglikelihood is True
+    assert sent_prompts(server).count(PROBE_PROMPT) == 2
+
+
+def test_journaled_values_come_back_bit_for_bit(tmp_path):
+    values = [0.1 + 0.2, 1 / 3, -5e-324, 2.0**-1074 * 3, -1e308, -0.0, float("-inf")]
+    path = tmp_path / "journal.jsonl"
+    first = Journal(path, "model")
+    for i, value in enumerate(values):
+        assert journaled_value(first, "nll", [i], lambda v=value, i=i: [v, i]) == [value, i]
+    again = Journal(path, "model")
+    read = [journaled_value(again, "nll", [i], lambda: pytest.fail("recomputed"))
+            for i in range(len(values))]
+    assert [math.copysign(1, r[0]) for r in read] == [math.copysign(1, v) for v in values]
+    assert [float(r[0]).hex() for r in read] == [v.hex() for v in values]
+    assert journaled_value(again, "nll", [0], lambda: 1.0) == [values[0], 0]
+    assert journaled_value(Journal(path, "another model"), "nll", [0], lambda: 1.0) == 1.0
 
 
 # ----------------------------------------------------------------------- a real llama.cpp server

@@ -17,6 +17,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -511,11 +512,6 @@ def test_served_model_errors_on_the_command_line(tmp_path: Path) -> None:
         server.close()
 
 
-@pytest.mark.xfail(strict=True, reason="the openai backend has no journal (runner.audit_model "
-                   "only journals backends with a `journal` attribute; OpenAIBackend has none), "
-                   "so a run that fails or is interrupted after N requests re-sends all of them "
-                   "and the Ctrl-C message 'Finished work is kept' is not true for it; fix: give "
-                   "OpenAIBackend the same _journaled(verb, payload, compute) wrapper as HFBackend")
 def test_served_model_run_resumes_after_a_failure(tmp_path: Path) -> None:
     from tests.test_backend_openai import FakeServer
 
@@ -538,9 +534,73 @@ def test_served_model_run_resumes_after_a_failure(tmp_path: Path) -> None:
         server.requests.clear()
         proc = cli(*base, "--out", str(tmp_path / "out"))
         assert proc.returncode == 0, proc.stderr
+        assert "Resuming:" in proc.stderr and "finished requests" in proc.stderr
         assert len(server.paths("/v1/completions")) <= full - full // 2
     finally:
         server.close()
+
+    def comparable(path: Path) -> dict:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        data.pop("runtime"), data["config"].pop("command")
+        return data
+
+    # the resumed run's results equal the uninterrupted run's
+    assert comparable(tmp_path / "out" / "results.json") == \
+        comparable(tmp_path / "fresh" / "results.json")
+
+
+def test_served_model_run_resumes_after_ctrl_c(tmp_path: Path) -> None:
+    """SIGINT in the middle of a served run: exit 130, every answered request is in the
+    journal, and the same command sends only the rest and writes the same results.json."""
+    import signal
+
+    from tests.test_backend_openai import FakeServer
+
+    server = FakeServer()
+
+    def slow(method: str, path: str, body: dict):
+        time.sleep(0.02)
+        return server.default(method, path, body)
+
+    def comparable(path: Path) -> dict:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        data.pop("runtime"), data["config"].pop("command")
+        return data
+
+    try:
+        base = ["run", "--backend", "openai", "--base-url", server.url, "--model", "fake-model",
+                "--probes", "recency", "--limit", "40", "--quiet", "--as-of", "2026-01-01"]
+        assert cli(*base, "--out", str(tmp_path / "fresh")).returncode == 0
+        full = len(server.paths("/v1/completions"))
+        server.requests.clear()
+        server.handler = slow
+        out = tmp_path / "out"
+        proc = subprocess.Popen([sys.executable, "-m", "alignaudit.cli", *base, "--out",
+                                 str(out)], cwd=ROOT, stderr=subprocess.PIPE, text=True)
+        deadline = time.time() + 120
+        while time.time() < deadline and proc.poll() is None and _journal_lines(out) < 40:
+            time.sleep(0.02)
+        assert proc.poll() is None, "the run finished before it could be interrupted"
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 130, err
+        assert "Finished work is kept" in err and "Traceback" not in err
+        assert not (out / "results.json").exists()
+        answered = len(server.paths("/v1/completions"))
+        kept = _journal_lines(out)
+        assert 40 <= kept <= answered < full
+        for p in (out / ".journal").glob("*.jsonl"):  # every line whole
+            assert all(json.loads(line)["key"] for line in p.read_text().splitlines())
+
+        server.handler = server.default
+        server.requests.clear()
+        resumed = cli(*base, "--out", str(out))
+        assert resumed.returncode == 0, resumed.stderr
+        assert f"Resuming: {kept} finished requests" in resumed.stderr
+        assert len(server.paths("/v1/completions")) == full - kept
+    finally:
+        server.close()
+    assert comparable(out / "results.json") == comparable(tmp_path / "fresh" / "results.json")
 
 
 # ------------------------------------------------------------------------------ options

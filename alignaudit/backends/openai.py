@@ -25,6 +25,14 @@ False and ``loglikelihood``/``perplexity`` raise :class:`LoglikelihoodUnsupporte
 
 The API key is read from the named environment variable when each request is built; it is never
 kept on the backend, put in :class:`ModelInfo`, logged or written into an error message.
+
+With a :class:`~alignaudit.journal.Journal` attached (the runner attaches one), every request's
+answer is journaled from its worker thread as soon as it arrives: one entry per loglikelihood
+pair, perplexity text and generation prompt, plus the echo probe when it succeeds. Entries are
+keyed by the request (context and continuation, text, or the completion body), the server's
+URL, the model name and the stable fields of the server's model entry (``root``, ``meta``, ...),
+so another server or model never reuses them. A re-run after a failure or Ctrl-C sends only the
+requests that had not finished and gives the same results.
 """
 
 from __future__ import annotations
@@ -54,6 +62,7 @@ from alignaudit.backends.base import Loglikelihood, ModelInfo, Perplexity
 from alignaudit.backends.hf import Usage as _HFUsage
 from alignaudit.backends.hf import cut_at_stop
 from alignaudit.errors import UserError
+from alignaudit.journal import Journal, journaled_value
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +74,9 @@ PROBE_PROMPT = "The quick brown fox jumps over the lazy dog. The sun rose over t
 MAX_BODY = 64 << 20
 LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1"})
 CONTEXT_TOO_LONG = re.compile(r"context (window|length)|maximum context|too long|exceed", re.I)
+FINGERPRINT_FIELDS = ("root", "parent", "owned_by", "max_model_len", "context_length", "meta")
+"""Fields of a server's model entry that name the weights it serves (``created`` changes on
+every request to vLLM, so it is left out)."""
 
 
 class ServerOptions(BaseModel):
@@ -392,6 +404,10 @@ class OpenAIBackend:
         self._tokenize: tuple[str, Callable[[str], Any], int] | None | bool = None
         """None until probed; False when the server has no tokenizer endpoint."""
         self._lock = threading.Lock()
+        self.journal: Journal | None = None
+        """Set by the runner: finished requests are read from and written to it."""
+        self._fingerprint: dict[str, Any] = {}
+        """Stable fields of the server's entry for this model (GET /v1/models), if any."""
 
     @classmethod
     def connect(cls, options: ServerOptions) -> OpenAIBackend:
@@ -423,6 +439,8 @@ class OpenAIBackend:
         if match is None:
             raise UserError(f"{self.client.shown} does not serve a model `{name}`. It serves: "
                             f"{', '.join(names[:20])}. Pass one of these as --model.")
+        fingerprint = {k: match[k] for k in FINGERPRINT_FIELDS if k in match}
+        self._fingerprint = json.loads(json.dumps(fingerprint, sort_keys=True, default=str))
         meta = match.get("meta")
         meta = meta if isinstance(meta, dict) else {}
         for value in (match.get("max_model_len"), match.get("context_length"),
@@ -437,8 +455,23 @@ class OpenAIBackend:
         """Whether the server echoes usable prompt log-probs (probed once, then cached)."""
         with self._lock:
             if self._support is None:
-                self._support = self._probe()
+                self._support = self._journaled_probe()
             return self._support
+
+    def _journaled_probe(self) -> bool:
+        """The probe, unless the journal holds a successful one for this server and model (a
+        failed probe is not journaled: the fix is to restart the server, then re-run)."""
+        if self.journal is None:
+            return self._probe()
+        key = self.journal.key("probe", self._request_key(self._echo_body(PROBE_PROMPT)))
+        found = self.journal.get(key)
+        if isinstance(found, dict):
+            self.info = self.info.model_copy(update={"add_bos": bool(found.get("add_bos"))})
+            return True
+        supported = self._probe()
+        if supported:
+            self.journal.put(key, {"add_bos": self.info.add_bos})
+        return supported
 
     def _probe(self) -> bool:
         where = f"{self.client.shown}/v1/completions"
@@ -473,7 +506,15 @@ class OpenAIBackend:
     def loglikelihood(self, pairs: Sequence[tuple[str, str]]) -> list[Loglikelihood]:
         self._require_support()
         started = time.perf_counter()
-        out = self._map(lambda pair: self._one_loglikelihood(*pair), pairs, "Scoring")
+
+        def one(pair: tuple[str, str]) -> Loglikelihood:
+            context, continuation = pair
+            value = journaled_value(
+                self.journal, "loglikelihood", self._request_key(context, continuation),
+                lambda: self._one_loglikelihood(context, continuation).model_dump())
+            return Loglikelihood(**value)
+
+        out = self._map(one, pairs, "Scoring")
         self.usage.score_seconds += time.perf_counter() - started
         return out
 
@@ -500,7 +541,9 @@ class OpenAIBackend:
         each scored on its own."""
         self._require_support()
         started = time.perf_counter()
-        parts = self._map(self._text_nll, texts, "Perplexity")
+        parts = self._map(lambda text: journaled_value(
+            self.journal, "perplexity", self._request_key(text),
+            lambda: list(self._text_nll(text))), texts, "Perplexity")
         self.usage.score_seconds += time.perf_counter() - started
         return [Perplexity(nll=nll, n_tokens=n, n_words=len(t.split()))
                 for t, (nll, n) in zip(texts, parts, strict=True)]
@@ -533,16 +576,9 @@ class OpenAIBackend:
                                     "max_tokens": max_new_tokens, "temperature": 0}
             if stops:
                 body["stop"] = stops
-            response = self.client.call("POST", "/v1/completions", body)
-            try:
-                text = response["choices"][0]["text"]
-            except (KeyError, IndexError, TypeError):
-                raise _malformed(f"{self.client.shown}/v1/completions",
-                                 "no choices[0].text") from None
-            used = (response.get("usage") or {}).get("completion_tokens")
-            with self._lock:
-                self.usage.tokens_generated += used if isinstance(used, int) else 0
-            return cut_at_stop(str(text or ""), stop)
+            text = journaled_value(self.journal, "generate", self._request_key(body),
+                                   lambda: self._complete(body))
+            return cut_at_stop(text, stop)
 
         out = self._map(one, prompts, "Generating")
         self.usage.generate_seconds += time.perf_counter() - started
@@ -572,6 +608,22 @@ class OpenAIBackend:
         return ids[n_special:]
 
     # ----------------------------------------------------------------- internals
+    def _complete(self, body: dict[str, Any]) -> str:
+        """The text a plain completion request returns (before any stop string is applied)."""
+        response = self.client.call("POST", "/v1/completions", body)
+        try:
+            text = response["choices"][0]["text"]
+        except (KeyError, IndexError, TypeError):
+            raise _malformed(f"{self.client.shown}/v1/completions", "no choices[0].text") from None
+        used = (response.get("usage") or {}).get("completion_tokens")
+        with self._lock:
+            self.usage.tokens_generated += used if isinstance(used, int) else 0
+        return str(text or "")
+
+    def _request_key(self, *request: Any) -> list[Any]:
+        """What a journal entry is keyed by: this server and model, and the request itself."""
+        return [self.client.shown, self.options.model, self._fingerprint, *request]
+
     def _echo_body(self, prompt: str) -> dict[str, Any]:
         return {"model": self.options.model, "prompt": prompt, "max_tokens": 1,
                 "temperature": 0, "echo": True, "logprobs": 1}
