@@ -111,6 +111,12 @@ def run(
         help="--backend openai: server URL, e.g. http://127.0.0.1:8000/v1.")] = None,
     api_key_env: Annotated[str | None, typer.Option(
         help="--backend openai: name of the environment variable holding the API key.")] = None,
+    timeout: Annotated[float | None, typer.Option(
+        help="--backend openai: seconds to wait for one answer before retrying it "
+        "(default 120).")] = None,
+    max_retries: Annotated[int | None, typer.Option(
+        help="--backend openai: retries of a request that timed out, lost its connection or "
+        "got HTTP 429/5xx, with back-off (default 4; 0 = no retries).")] = None,
     price_per_hour: Annotated[float | None, typer.Option(
         help="Hardware price per hour, for an estimated cost per million tokens.")] = None,
     data: DataOpt = [],  # noqa: B006 - typer reads the default
@@ -144,7 +150,8 @@ def run(
         claimed_cutoff=_date_option("--claimed-cutoff", claimed_cutoff),
         as_of=_date_option("--as-of", as_of) or "", trust_remote_code=trust_remote_code,
         allow_pickle=allow_pickle, device_map=device_map, backend=_backend(backend, base_url),
-        base_url=base_url, api_key_env=api_key_env, price_per_hour=price_per_hour,
+        base_url=base_url, api_key_env=api_key_env, timeout=_timeout(timeout),
+        max_retries=_max_retries(max_retries), price_per_hour=price_per_hour,
         fail_on=_gates(fail_on, policy),
         data=_data_settings(data, text_column, date_column, split, sample, reference,
                             reference_size, embedder, permutations, save_embeddings),
@@ -220,6 +227,22 @@ def _backend(name: str, base_url: str | None) -> str:
     if name == "openai" and not base_url:
         raise UsageError("--backend openai needs --base-url, e.g. http://127.0.0.1:8000/v1.")
     return name
+
+
+MAX_TIMEOUT = 86400.0
+
+
+def _timeout(value: float | None) -> float | None:
+    if value is not None and not 0 < value <= MAX_TIMEOUT:  # also refuses nan
+        raise UsageError(f"--timeout {value:g}: give the seconds to wait for one answer, more "
+                         f"than 0 and at most {MAX_TIMEOUT:g} (a day).")
+    return value
+
+
+def _max_retries(value: int | None) -> int | None:
+    if value is not None and value < 0:
+        raise UsageError(f"--max-retries {value}: give 0 (no retries) or a positive number.")
+    return value
 
 
 def _data_settings(paths: list[Path], text_column: str | None, date_column: str | None,

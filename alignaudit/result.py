@@ -50,6 +50,10 @@ class RunConfig(_Model):
     base_url: str | None = Field(default=None, description="--base-url of an openai server.")
     api_key_env: str | None = Field(
         default=None, description="Name of the variable holding the key (never the key).")
+    timeout: float | None = Field(
+        default=None, description="--timeout per request to an openai server (None: 120 s).")
+    max_retries: int | None = Field(
+        default=None, description="--max-retries of a failed request (None: 4).")
     price_per_hour: float | None = Field(
         default=None, description="--price-per-hour of the hardware, for cost per token.")
     data: DataSettings | None = Field(default=None, description="--data options, if any.")

@@ -603,13 +603,51 @@ def test_served_model_run_resumes_after_ctrl_c(tmp_path: Path) -> None:
     assert comparable(out / "results.json") == comparable(tmp_path / "fresh" / "results.json")
 
 
+def test_served_model_timeout_and_retries_are_options(tmp_path: Path) -> None:
+    """--timeout and --max-retries reach the openai backend and are recorded in results.json."""
+    from tests.test_backend_openai import FakeServer
+
+    server = FakeServer()
+
+    def hang(method: str, path: str, body: dict):
+        if path == "/v1/completions":
+            time.sleep(1.0)
+        return server.default(method, path, body)
+
+    try:
+        base = ["run", "--backend", "openai", "--base-url", server.url, "--model", "fake-model",
+                "--probes", str(MINI_SUITE), "--quiet", "--as-of", "2026-01-01"]
+        server.handler = hang
+        err = user_error(cli(*base, "--timeout", "0.3", "--max-retries", "1",
+                             "--out", str(tmp_path / "a")))
+        assert "did not answer within 0.3s (2 tries)" in err and "raise --timeout" in err
+        assert len(server.paths("/v1/completions")) == 2  # the probe, tried twice
+        server.requests.clear()
+        server.handler = lambda m, p, b: ((503, {}, {"error": {"message": "loading"}})
+                                          if p == "/v1/completions" else server.default(m, p, b))
+        err = user_error(cli(*base, "--max-retries", "0", "--out", str(tmp_path / "b")))
+        assert "failed with HTTP 503 after 1 try." in err
+        assert len(server.paths("/v1/completions")) == 1
+        server.handler = server.default
+        proc = cli(*base, "--timeout", "30", "--max-retries", "2", "--out", str(tmp_path / "c"))
+        assert proc.returncode == 0, proc.stderr
+    finally:
+        server.close()
+    config = json.loads((tmp_path / "c" / "results.json").read_text(encoding="utf-8"))["config"]
+    assert config["timeout"] == 30.0 and config["max_retries"] == 2
+    help_text = cli("run", "--help").stdout
+    assert "--timeout" in help_text and "--max-retries" in help_text
+
+
 # ------------------------------------------------------------------------------ options
 @pytest.mark.parametrize("option", [
     ["--batch-size", "0"], ["--batch-size", "-1"], ["--batch-size", "1.5"],
     ["--batch-size", "lots"], ["--limit", "0"], ["--limit", "-3"], ["--limit", "abc"],
     ["--claimed-cutoff", "2024-13"], ["--as-of", "2023-02-30"], ["--backend", "grpc"],
     ["--backend", "openai"], ["--data", "x.jsonl", "--permutations", "0"],
-    ["--data", "x.jsonl", "--split", "words"],
+    ["--data", "x.jsonl", "--split", "words"], ["--timeout", "0"], ["--timeout", "-5"],
+    ["--timeout", "nan"], ["--timeout", "inf"], ["--timeout", "soon"], ["--max-retries", "-1"],
+    ["--max-retries", "1.5"],
 ])
 def test_bad_option_values_exit_2_before_anything_loads(option: list[str],
                                                         tmp_path: Path) -> None:

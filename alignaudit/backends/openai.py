@@ -91,7 +91,8 @@ class ServerOptions(BaseModel):
     )
     display_name: str | None = Field(default=None, description="Short name for tables.")
     max_workers: int = Field(default=4, ge=1, description="Requests in flight at once.")
-    timeout: float = Field(default=120.0, gt=0, description="Seconds to wait for one answer.")
+    timeout: float = Field(default=120.0, gt=0, le=86400.0,
+                           description="Seconds to wait for one answer.")
     max_retries: int = Field(default=4, ge=0, description="Retries of a failed request.")
     backoff_base: float = Field(default=0.5, ge=0, description="First retry delay, seconds.")
     backoff_max: float = Field(default=30.0, ge=0, description="Longest retry delay, seconds.")
@@ -345,7 +346,7 @@ class _Client:
 
     def _http_error(self, path: str, status: int, detail: str) -> ServerError:
         where, said = f"{self.shown}{path}", f" The server said: {detail}" if detail else ""
-        tries = f"after {self.options.max_retries + 1} tries"
+        tries = f"after {self._tries()}"
         if status in (401, 403):
             env = self.options.api_key_env
             fix = (f"Check the key in the environment variable {env}."
@@ -369,9 +370,13 @@ class _Client:
                              status=status, detail=detail)
         return ServerError(message + said, status=status, detail=detail)
 
+    def _tries(self) -> str:
+        n = self.options.max_retries + 1
+        return "1 try" if n == 1 else f"{n} tries"
+
     def _network_error(self, exc: BaseException) -> ServerError:
         reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
-        tries = f"{self.options.max_retries + 1} tries"
+        tries = self._tries()
         if isinstance(reason, (TimeoutError, socket.timeout)):
             return ServerError(
                 f"{self.shown} did not answer within {self.options.timeout:g}s ({tries}). The "
