@@ -114,6 +114,8 @@ class FloorBatch:
     cols: Any
     targets: Any
     owners: Any
+    node: Any = None
+    """Per scored token: which gathered position predicts it (None: one position per token)."""
 
 
 def _packed_sequences(tokens: Tokens) -> list[dict]:
@@ -179,6 +181,36 @@ def floor_batches(tokens: Tokens, dtype: Any) -> list[FloorBatch]:
     return batches
 
 
+def trie_floor_batches(tokens: Tokens, dtype: Any, capacity: int, max_len: int
+                       ) -> list[FloorBatch]:
+    """Floor inputs over prefix-trie rows (alignaudit's layout), <= TOKEN_BUDGET tokens each.
+
+    Rows come from ``packing.build_rows``; rows of the same width go together where they can
+    (widest first), so padding is only the few tokens by which neighbouring rows differ.
+    """
+    import torch
+
+    from alignaudit.backends import packing
+
+    rows, leftovers = packing.build_rows([c for c, _ in tokens], [x for _, x in tokens],
+                                         capacity, max_len)
+    if leftovers:
+        raise SystemExit(f"{len(leftovers)} pairs cannot be packed; the trie floor needs all")
+    rows.sort(key=lambda r: -len(r))
+    batches, start = [], 0
+    while start < len(rows):
+        chunk = rows[start : start + max(1, TOKEN_BUDGET // len(rows[start]))]
+        start += len(chunk)
+        tensors = packing.row_tensors(chunk, 0, dtype)
+        spec = packing.readout(chunk)
+        owners = [o for r in chunk for o in r.owners]
+        batches.append(FloorBatch(
+            ids=tensors["input_ids"], positions=tensors["position_ids"],
+            mask=tensors["attention_mask"], rows=spec.rows, cols=spec.cols,
+            targets=spec.target, owners=torch.tensor(owners)[spec.request], node=spec.node))
+    return batches
+
+
 def run_floor(model: Any, batches: list[FloorBatch], n_pairs: int) -> Scores:
     """The timed floor: forwards, LM head on scored positions, log-softmax, gather, sums."""
     import torch
@@ -191,6 +223,8 @@ def run_floor(model: Any, batches: list[FloorBatch], n_pairs: int) -> Scores:
             hidden = decoder(input_ids=b.ids, position_ids=b.positions,
                              attention_mask=b.mask).last_hidden_state
             logp = torch.log_softmax(head(hidden[b.rows, b.cols]).double(), dim=-1)
+            if b.node is not None:  # one gathered position may predict several tokens
+                logp = logp[b.node]
             picked = logp.gather(-1, b.targets[:, None]).squeeze(-1)
             total.index_add_(0, b.owners, picked)
             misses.index_add_(0, b.owners, (logp.argmax(-1) != b.targets).long())
@@ -244,12 +278,18 @@ def make_methods(backend: Any, lm: Any, pairs: list[Pair], tokens: Tokens,
         return Method(f"lm-eval bs={bs}", str(bs), instances, run)
 
     dtype = next(backend.model.parameters()).dtype
+    capacity, max_len = backend._pack_capacity()
     floor = Method(
         "floor", f"equal-length buckets, <= {TOKEN_BUDGET} tokens",
         lambda idx: (floor_batches([tokens[i] for i in idx], dtype), len(idx)),
         lambda state: run_floor(backend.model, *state))
+    trie = Method(
+        "floor-trie", f"trie rows of <= {capacity}, <= {TOKEN_BUDGET} tokens",
+        lambda idx: (trie_floor_batches([tokens[i] for i in idx], dtype, capacity, max_len),
+                     len(idx)),
+        lambda state: run_floor(backend.model, *state))
     aa = Method("alignaudit", f"auto (<= {TOKEN_BUDGET} tokens)", lambda idx: idx, aa_run)
-    return [aa, floor] + [lm_method(bs) for bs in lm_batch_sizes]
+    return [aa, floor, trie] + [lm_method(bs) for bs in lm_batch_sizes]
 
 
 def timed(method: Method, state: Any, rnd: int, n: int) -> tuple[Timing, Scores]:
@@ -353,13 +393,32 @@ def float64_check(backend: Any, lm: Any, pairs: list[Pair], tokens: list, worst:
     return rows
 
 
+def lm_float64_softmax(lm: Any, pairs: list[Pair], batch_size: int
+                       ) -> tuple[np.ndarray, np.ndarray]:
+    """lm-eval once more over every pair (untimed) with its log-softmax in float64: the same
+    model and batches, without the float32 rounding of its default log-softmax."""
+    import torch
+    from lm_eval.api.instance import Instance
+
+    saved = lm.softmax_dtype, lm.batch_size_per_gpu
+    lm.softmax_dtype, lm.batch_size_per_gpu = torch.float64, batch_size
+    try:
+        out = lm.loglikelihood([Instance(request_type="loglikelihood", doc={}, idx=k,
+                                         arguments=(p.context, p.continuation))
+                                for k, p in enumerate(pairs)], disable_tqdm=True)
+    finally:
+        lm.softmax_dtype, lm.batch_size_per_gpu = saved
+    return np.array([float(a) for a, _ in out]), np.array([bool(b) for _, b in out])
+
+
 def agreement(logprob: dict[str, np.ndarray], greedy: dict[str, np.ndarray], fixed: np.ndarray,
               lm_names: list[str], best: str, tolerance: float) -> dict:
     aa = logprob["alignaudit"]
     keep = ~fixed
     out: dict[str, Any] = {"tolerance": tolerance, "boundary_fixed_excluded": int(fixed.sum()),
                            "pairs_compared": int(keep.sum()), "vs": {}}
-    for name in lm_names + ["floor"]:
+    for name in lm_names + ["floor", "floor-trie"] + (["lm-eval f64 softmax"]
+                                                      if "lm-eval f64 softmax" in logprob else []):
         diff = np.abs(aa - logprob[name])[keep]
         out["vs"][name] = {
             "max_abs_diff": float(diff.max()), "p99_abs_diff": float(np.quantile(diff, 0.99)),
@@ -373,6 +432,8 @@ def agreement(logprob: dict[str, np.ndarray], greedy: dict[str, np.ndarray], fix
     out["lm_eval_self_max_abs_diff_across_batch_sizes"] = max(lm_self) if lm_self else 0.0
     out["best_lm_eval"] = best
     out["passed"] = out["vs"][best]["max_abs_diff"] <= tolerance
+    out["passed_vs_lm_eval_float64_softmax"] = (
+        out["vs"]["lm-eval f64 softmax"]["max_abs_diff"] <= tolerance)
     return out
 
 
@@ -405,9 +466,15 @@ def token_counts(tokens: Tokens, calls: list[list[int]]) -> dict:
     def packed(idx: list[int]) -> int:
         return sum(len(s["ids"]) for s in _packed_sequences([tokens[i] for i in idx]))
 
+    def trie(idx: list[int]) -> int:
+        # distinct (prefix, token) states: every prefix of every input, counted once
+        return len({tuple(seq[: k + 1]) for i in idx
+                    for seq in [tokens[i][0] + tokens[i][1][:-1]] for k in range(len(seq))})
+
     once = {tuple(c + x[:-1]): len(c) + len(x) - 1 for c, x in tokens}
     return {
         "unique_tokens_floor": sum(packed(idx) for idx in calls),
+        "trie_nodes_whole_set": trie(list(range(len(tokens)))),
         "unique_tokens_whole_set": packed(list(range(len(tokens)))),
         "continuation_tokens": sum(len(c) for _, c in tokens),
         "per_pair_tokens_lm_eval": sum(len(c) + len(x) - 1 for c, x in tokens),
@@ -423,45 +490,47 @@ def flop_estimate(model: Any, counts: dict) -> dict:
     total = sum(p.numel() for p in model.parameters())  # tied weights counted once
     body = total - emb.numel() - (0 if head is emb else head.numel())
     per_tok, per_row = 2 * body, 2 * head.numel()
-    ab = counts["alignaudit_batches"]
+    ab, tb = counts["alignaudit_batches"], counts["trie_floor_batches"]
     lm_tokens = counts["lm_eval_tokens_after_one_token_cache"]
     out = {
         "floor": counts["unique_tokens_floor"] * per_tok
         + counts["continuation_tokens"] * per_row,
+        "floor_trie": tb["padded_tokens"] * per_tok + tb["logit_rows"] * per_row,
         "alignaudit": ab["padded_tokens"] * per_tok + ab["logit_rows"] * per_row,
         "lm_eval": lm_tokens * (per_tok + per_row),  # logits at every input position
     }
     return {"gflop": {k: v / 1e9 for k, v in out.items()},
             "lm_eval_over_floor": out["lm_eval"] / out["floor"],
             "alignaudit_over_floor": out["alignaudit"] / out["floor"],
+            "lm_eval_over_floor_trie": out["lm_eval"] / out["floor_trie"],
             "body_parameters": body, "head_parameters": head.numel()}
 
 
-def alignaudit_batches(tokens: Tokens, calls: list[list[int]],
-                       context_length: int) -> dict:
-    """Real and padded tokens of alignaudit's packed batches, formed as HFBackend does on CPU.
+def alignaudit_batches(tokens: Tokens, calls: list[list[int]], capacity: int,
+                       max_len: int) -> dict:
+    """Nodes, padding and LM-head rows of alignaudit's trie batches, formed as HFBackend does.
 
-    Mirrors ``HFBackend._batches`` (longest first, ``min(256, 4096 // longest)`` sequences a
-    batch, right-padded to the longest): where the time over the floor goes.
+    Mirrors ``HFBackend._score_packed`` on CPU: ``packing.build_rows`` rows, widest first,
+    ``min(256, 4096 // widest)`` rows a batch right-padded to the widest; the head runs once
+    per distinct node that predicts a continuation token.
     """
     from alignaudit.backends import packing
 
-    real = padded = batches = rows = 0
+    real = padded = batches = heads = 0
     for idx in calls:
-        groups, _ = packing.group_requests([tokens[i][0] for i in idx],
-                                           [tokens[i][1] for i in idx], context_length)
-        groups.sort(key=lambda g: -g.length)
+        rows, _ = packing.build_rows([tokens[i][0] for i in idx], [tokens[i][1] for i in idx],
+                                     capacity, max_len)
+        rows.sort(key=lambda r: -len(r))
         start = 0
-        while start < len(groups):
-            chunk = groups[start : start + max(1, min(256, TOKEN_BUDGET // groups[start].length))]
-            width = chunk[0].length
-            real, padded, batches = (real + sum(g.length for g in chunk),
-                                     padded + len(chunk) * width, batches + 1)
-            # logits_to_keep = width - offset, offset = shortest context in the batch - 1
-            rows += len(chunk) * (width - min(len(g.ctx) for g in chunk) + 1)
+        while start < len(rows):
+            chunk = rows[start : start + max(1, min(256, TOKEN_BUDGET // len(rows[start])))]
+            real += sum(len(r) for r in chunk)
+            padded += len(chunk) * len(chunk[0])
+            heads += sum(len({c for where in r.where for c in where}) for r in chunk)
+            batches += 1
             start += len(chunk)
     return {"packed_tokens": real, "padded_tokens": padded, "batches": batches,
-            "padding_share": 1.0 - real / padded, "logit_rows": rows}
+            "padding_share": 1.0 - real / padded, "logit_rows": heads}
 
 
 def markdown(rows: list[dict], baseline: str) -> str:
@@ -533,6 +602,8 @@ def main() -> None:
                                                 min(args.sweep_rounds, args.rounds))
     rows = summarise(timings, methods, "alignaudit")
     lm_names = [r["method"] for r in rows if r["method"].startswith("lm-eval")]
+    logprob["lm-eval f64 softmax"], greedy["lm-eval f64 softmax"] = lm_float64_softmax(
+        lm, pairs, int(best.split("=")[1]))
     agree = agreement(logprob, greedy, fixed, lm_names, best, args.tolerance)
     if not agree["passed"] and args.worst:
         diff = np.where(fixed, -1.0, np.abs(logprob["alignaudit"] - logprob[best]))
@@ -541,7 +612,12 @@ def main() -> None:
                                                  logprob[best], logprob["alignaudit"])
     everything = [list(range(len(pairs)))]
     counts = token_counts(tokens, everything)
-    counts["alignaudit_batches"] = alignaudit_batches(tokens, everything, backend.context_length)
+    capacity, max_len = backend._pack_capacity()
+    counts["alignaudit_batches"] = alignaudit_batches(tokens, everything, capacity, max_len)
+    trie = trie_floor_batches(tokens, next(backend.model.parameters()).dtype, capacity, max_len)
+    counts["trie_floor_batches"] = {
+        "padded_tokens": sum(b.ids.numel() for b in trie),
+        "logit_rows": sum(len(b.rows) for b in trie), "batches": len(trie)}
     counts["flop_estimate"] = flop_estimate(backend.model, counts)
     report(args, rows, agree, timings, best, counts, environment(folder),
            {"pairs": len(pairs), "probes": len(probes), "suites": list(SUITES)},
@@ -562,7 +638,9 @@ def report(args: argparse.Namespace, rows: list[dict], agree: dict, timings: lis
         "floor_met": vs_floor <= 1.5,
         "speedup_cpu": by[best]["median_ratio_to_alignaudit_cpu"],
         "over_floor_cpu": 1.0 / by["floor"]["median_ratio_to_alignaudit_cpu"],
+        "alignaudit_over_floor_trie": 1.0 / by["floor-trie"]["median_ratio_to_alignaudit_wall"],
     }
+    targets["floor_trie_met"] = targets["alignaudit_over_floor_trie"] <= 1.5
     print(f"\n### Likelihood scoring, {work['pairs']:,} pairs of {work['probes']} probes "
           f"({', '.join(SUITES)}), SmolLM2-135M float32 CPU, {args.rounds} rounds\n")
     print(markdown(rows, "alignaudit"))
@@ -571,7 +649,12 @@ def report(args: argparse.Namespace, rows: list[dict], agree: dict, timings: lis
           f"target >= 2x: {'met' if targets['speedup_met'] else 'NOT met'}")
     print(f"- alignaudit / floor: {vs_floor:.2f}x (CPU {targets['over_floor_cpu']:.2f}x); "
           f"target <= 1.5x: {'met' if targets['floor_met'] else 'NOT met'}")
+    print(f"- alignaudit / floor-trie: {targets['alignaudit_over_floor_trie']:.2f}x; "
+          f"<= 1.5x: {'met' if targets['floor_trie_met'] else 'NOT met'}")
     ab = tokens["alignaudit_batches"]
+    print(f"- trie: {tokens['trie_nodes_whole_set']:,} distinct prefixes in the whole set; "
+          f"floor-trie rows {tokens['trie_floor_batches']['padded_tokens']:,} tokens with "
+          f"padding, head on {tokens['trie_floor_batches']['logit_rows']:,} positions")
     print(f"- tokens: floor {tokens['unique_tokens_floor']:,} (unique), lm-eval "
           f"{tokens['per_pair_tokens_lm_eval']:,} (per pair), continuations "
           f"{tokens['continuation_tokens']:,}; alignaudit {ab['packed_tokens']:,} packed, "
@@ -579,9 +662,11 @@ def report(args: argparse.Namespace, rows: list[dict], agree: dict, timings: lis
           f"{ab['batches']} batches, logits at {ab['logit_rows']:,} positions; lm-eval after "
           f"its one-token cache {tokens['lm_eval_tokens_after_one_token_cache']:,}")
     fe = tokens["flop_estimate"]
-    print(f"- matmul work (GFLOP): floor {fe['gflop']['floor']:.0f}, alignaudit "
+    print(f"- matmul work (GFLOP): floor {fe['gflop']['floor']:.0f}, floor-trie "
+          f"{fe['gflop']['floor_trie']:.0f}, alignaudit "
           f"{fe['gflop']['alignaudit']:.0f}, lm-eval {fe['gflop']['lm_eval']:.0f}: lm-eval / "
-          f"floor = {fe['lm_eval_over_floor']:.2f}, the most packing can gain over lm-eval here")
+          f"floor = {fe['lm_eval_over_floor']:.2f}, lm-eval / floor-trie = "
+          f"{fe['lm_eval_over_floor_trie']:.2f}")
     v = agree["vs"][best]
     self_diff = agree["lm_eval_self_max_abs_diff_across_batch_sizes"]
     print(f"- agreement vs {best}: max |diff| {v['max_abs_diff']:.2e} (p99 "
@@ -590,8 +675,10 @@ def report(args: argparse.Namespace, rows: list[dict], agree: dict, timings: lis
           f"{args.tolerance:g}; {agree['boundary_fixed_excluded']} boundary-fixed pairs "
           f"excluded; greedy flags equal on {v['greedy_flags_equal']}; lm-eval against "
           f"itself across batch sizes: max {self_diff:.2e}")
-    f = agree["vs"]["floor"]
-    print(f"- floor vs alignaudit: max |diff| {f['max_abs_diff']:.2e}")
+    for name in ("lm-eval f64 softmax", "floor", "floor-trie"):
+        f = agree["vs"][name]
+        print(f"- {name} vs alignaudit: max |diff| {f['max_abs_diff']:.2e}, "
+              f"{f['n_over_tolerance']} pairs over {args.tolerance:g}")
     if recheck := agree.get("float64_recheck"):
         worst = {k: max(r[k] for r in recheck) for k in
                  ("alignaudit_err", "lm_eval_err", "lm_eval_float64_softmax_err")}

@@ -187,12 +187,84 @@ def test_packed_scoring_equals_separate_passes(tiny_gpt2_dir):
     assert used_packed < 0.6 * used_plain
 
 
-def test_group_requests_splits_long_groups():
-    from alignaudit.backends.packing import group_requests
+def test_build_rows_share_prefixes_across_contexts():
+    from alignaudit.backends.packing import build_rows
 
-    groups, leftovers = group_requests([[1, 2]] * 4 + [[9] * 10], [[3], [4, 5], [6], [], [7]], 5)
-    assert leftovers == [3, 4]  # empty continuation; longer than the window
-    assert [g.owners for g in groups] == [[0, 1], [2]]
+    contexts = [[1, 2, 3], [1, 2, 3], [1, 2, 4], [7], [1, 2], [9] * 10, [5]]
+    conts = [[10, 11], [10, 12], [10], [8], [], [6], [5, 5, 5]]
+    rows, leftovers = build_rows(contexts, conts, capacity=6, max_len=8)
+    assert leftovers == [4, 5]  # empty continuation; input longer than max_len
+    inputs = {i: contexts[i] + conts[i][:-1] for i in range(len(contexts)) if i not in leftovers}
+    for row in rows:
+        assert len(row) <= 6
+        for owner, where, targets in zip(row.owners, row.where, row.targets, strict=True):
+            # walking up from the last predicting node spells the request's input
+            node, spelled = where[-1], []
+            while node >= 0:
+                spelled.append(row.ids[node])
+                node = row.parent[node]
+            assert spelled[::-1] == inputs[owner]
+            assert targets == conts[owner] and len(where) == len(targets)
+            assert row.depth[where[0]] == len(contexts[owner]) - 1
+    # requests 0-2 share [1, 2] and 0-1 also [3, 10]: 1,2,3,10 + 4 = 5 nodes, not 3+4+3 = 10
+    first = next(r for r in rows if 0 in r.owners)
+    assert set(first.owners) >= {0, 1, 2} and len(first) == 5
+    assert sorted(o for r in rows for o in r.owners) == [0, 1, 2, 3, 6]
+
+
+def test_build_rows_gives_an_overlong_request_a_row_of_its_own():
+    from alignaudit.backends.packing import build_rows
+
+    rows, leftovers = build_rows([[1] * 9, [2]], [[3, 4], [5]], capacity=4, max_len=64)
+    assert not leftovers
+    assert sorted(len(r) for r in rows) == [1, 10]
+
+
+def test_tree_packing_across_rows_equals_separate_passes(tiny_gpt2_dir, monkeypatch):
+    from alignaudit.backends import hf
+
+    monkeypatch.setattr(hf, "PACK_ROW", 24)  # force many rows, padding and a lone long request
+    packed = HFBackend.load(resolve(str(tiny_gpt2_dir)), LoadOptions(progress=False))
+    plain = HFBackend.load(resolve(str(tiny_gpt2_dir)), LoadOptions(progress=False, pack=False))
+    base = "The 2022 FIFA World Cup final"
+    pairs = [(base + " was won by", c) for c in [" Argentina", " France", " Argentina", " A"]]
+    pairs += [(base + " was held in", c) for c in [" Qatar", " Lusail Stadium, Qatar"]]
+    pairs += [(base, " ended 3-3"), ("A much longer context " * 6, "x"), ("Hi", " there")]
+    a = packed.loglikelihood(pairs)
+    b = plain.loglikelihood(pairs)
+    assert packed.usage.extra["packing"] is True and packed.usage.batches >= 1
+    for x, y in zip(a, b, strict=True):
+        assert x.logprob == pytest.approx(y.logprob, abs=1e-5)
+        assert x.is_greedy == y.is_greedy
+
+
+def test_lm_head_runs_only_where_a_token_is_predicted(tiny_gpt2_dir):
+    backend = HFBackend.load(resolve(str(tiny_gpt2_dir)), LoadOptions(progress=False))
+    ctx = "The 2022 FIFA World Cup final was won by"
+    pairs = [(ctx, c) for c in [" Argentina", " France", " Croatia and Morocco"]]
+    backend.loglikelihood(pairs)  # the first call also runs the self-check
+    seen = []
+    handle = backend.model.get_output_embeddings().register_forward_hook(
+        lambda _m, args, _out: seen.append(args[0].shape[:-1].numel()))
+    try:
+        got = backend.loglikelihood(pairs)
+    finally:
+        handle.remove()
+    requests = [backend.encode_pair(c, x) for c, x in pairs]
+    # every first token is predicted by the context's last node: one head row for all three
+    expected_rows = 1 + sum(len(r.cont) - 1 for r in requests)
+    assert seen == [expected_rows]
+    for (c, x), res in zip(pairs, got, strict=True):
+        assert res.logprob == pytest.approx(direct_logprob(backend, c, x), abs=1e-5)
+
+
+def test_models_whose_head_is_not_a_module_call_still_score(tiny_gpt2_dir, monkeypatch):
+    backend = HFBackend.load(resolve(str(tiny_gpt2_dir)), LoadOptions(progress=False))
+    monkeypatch.setattr(backend.model, "get_output_embeddings", lambda: None)
+    got = backend.loglikelihood(PAIRS)
+    assert backend.usage.extra["packing"] is True
+    for (c, x), res in zip(PAIRS, got, strict=True):
+        assert res.logprob == pytest.approx(direct_logprob(backend, c, x), abs=1e-5)
 
 
 def test_out_of_memory_halves_the_batch_and_gives_the_same_scores(tiny_gpt2_dir):

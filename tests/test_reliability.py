@@ -401,7 +401,7 @@ def test_out_of_memory_mid_run_keeps_finished_batches(tiny_gpt2_dir: Path, tmp_p
             return real(self, *args, **kwargs)
         return wrapper
 
-    for name in ("_score_batch", "_score_packed_batch"):
+    for name in ("_score_batch", "_score_rows"):
         monkeypatch.setattr(HFBackend, name, failing(getattr(HFBackend, name)))
     out = tmp_path / "out"
     args = ["run", "--model", str(tiny_gpt2_dir), "--probes", "recency", "--limit", "12",

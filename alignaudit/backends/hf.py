@@ -31,13 +31,15 @@ from alignaudit.backends.resolve import (
     sha256_file,
 )
 from alignaudit.errors import UserError
-from alignaudit.journal import Journal
+from alignaudit.journal import Journal, journaled
 
 log = logging.getLogger(__name__)
 
 PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl")
 MAX_LOGITS = 256 * 1024 * 1024
 """Most logits (tokens x vocabulary) one batch may produce: 1 GiB in float32."""
+PACK_ROW = 256
+"""Trie nodes per packed row (see ``HFBackend._pack_capacity``)."""
 
 
 class LoadOptions(BaseModel):
@@ -274,10 +276,8 @@ class HFBackend:
         started = time.perf_counter()
         for batch in self._batches(order, [len(e) + max_new_tokens for e in encoded], "Generating"):
             prompt_ids = [encoded[i] for i in batch]
-            texts = self._journaled("generate", [prompt_ids, max_new_tokens],
-                                    lambda p=prompt_ids: self._halving(
-                                        lambda ix, p=p: self._generate_batch(
-                                            [p[i] for i in ix], max_new_tokens), len(p)))
+            texts = self._run_batch("generate", [prompt_ids, max_new_tokens], prompt_ids,
+                                    lambda ids: self._generate_batch(ids, max_new_tokens))
             for i, text in zip(batch, texts, strict=True):
                 outputs[i] = cut_at_stop(text, stop)
         self.usage.generate_seconds += time.perf_counter() - started
@@ -320,17 +320,11 @@ class HFBackend:
 
         return run(list(range(n)))
 
-    def _journaled(self, verb: str, payload: Any, compute: Any) -> list[Any]:
-        """``compute()`` unless the journal already holds this exact batch's answer."""
-        if self.journal is None:
-            return list(compute())
-        key = self.journal.key(verb, payload)
-        found = self.journal.get(key)
-        if found is not None:
-            return [tuple(v) if isinstance(v, list) else v for v in found]
-        value = list(compute())
-        self.journal.put(key, [list(v) if isinstance(v, tuple) else v for v in value])
-        return value
+    def _run_batch(self, verb: str, payload: Any, items: list, compute: Any) -> list[Any]:
+        """``compute(items)``: one answer per item, read from the journal when it holds this
+        exact batch (``verb``, ``payload``), else computed with out-of-memory halving."""
+        return journaled(self.journal, verb, payload, lambda: self._halving(
+            lambda ix: compute([items[i] for i in ix]), len(items)))
 
     def sample(self, prompts: Sequence[str], max_new_tokens: int, seed: int) -> list[str]:
         """Seeded sampled continuations (temperature 1), e.g. to draw text from the model."""
@@ -419,9 +413,8 @@ class HFBackend:
         started = time.perf_counter()
         for batch in self._batches(order, [len(s) for s in seqs], desc):
             args = ([seqs[i] for i in batch], [conts[i] for i in batch])
-            scored = self._journaled("plain", args, lambda a=args: self._halving(
-                lambda ix, a=a: self._score_batch([a[0][i] for i in ix], [a[1][i] for i in ix]),
-                len(a[0])))
+            scored = self._run_batch("plain", args, batch, lambda ix: self._score_batch(
+                [seqs[i] for i in ix], [conts[i] for i in ix]))
             for i, value in zip(batch, scored, strict=True):
                 results[i] = value
             self.usage.batches += 1
@@ -429,29 +422,44 @@ class HFBackend:
         self.usage.score_seconds += time.perf_counter() - started
         return results
 
+    def _pack_capacity(self) -> tuple[int, int]:
+        """Nodes per packed row, and the longest request input packing takes.
+
+        Rows of 256 keep attention (quadratic in the row) a small share of the work on a CPU.
+        A model with sliding-window layers gets rows no wider than its window, so the ancestor
+        mask never asks a layer to look further back than it would in a plain pass.
+        """
+        config = self.model.config
+        text = config.get_text_config() if hasattr(config, "get_text_config") else config
+        window = getattr(text, "sliding_window", None)
+        limit = self.context_length
+        if isinstance(window, int) and window > 0:
+            limit = min(limit, window)
+        return min(PACK_ROW, limit), limit
+
     def _score_packed(self, requests: list[_Request]) -> list[tuple[float, bool]] | None:
-        """Score with prefix packing; None when this model cannot be packed exactly."""
+        """Score with prefix-tree packing; None when this model cannot be packed exactly."""
         if self.usage.extra.get("packing") is False:
             return None
-        groups, leftovers = packing.group_requests(
-            [r.ctx for r in requests], [r.cont for r in requests], self.context_length)
-        if not groups:
+        capacity, limit = self._pack_capacity()
+        rows, leftovers = packing.build_rows(
+            [r.ctx for r in requests], [r.cont for r in requests], capacity, limit)
+        if not rows:
             return None
-        if "packing" not in self.usage.extra and not self._packing_agrees(requests, groups[0]):
+        if "packing" not in self.usage.extra and not self._packing_agrees(requests, rows[0]):
             return None
         results: list[tuple[float, bool]] = [(0.0, True)] * len(requests)
-        order = sorted(range(len(groups)), key=lambda i: -groups[i].length)
+        order = sorted(range(len(rows)), key=lambda i: -len(rows[i]))
         started = time.perf_counter()
-        for batch in self._batches(order, [g.length for g in groups], "Scoring"):
-            chunk = [groups[i] for i in batch]
-            payload = [[g.ctx, g.conts] for g in chunk]
-            scored = self._journaled("packed", payload, lambda c=chunk: self._halving(
-                lambda ix, c=c: self._score_packed_batch([c[i] for i in ix]), len(c)))
-            for group, scores in zip(chunk, scored, strict=True):
-                for owner, value in zip(group.owners, scores, strict=True):
-                    results[owner] = value
+        for batch in self._batches(order, [len(r) for r in rows], "Scoring"):
+            chunk = [rows[i] for i in batch]
+            payload = [[[requests[k].ctx, requests[k].cont] for k in r.owners] for r in chunk]
+            scored = self._run_batch("tree", payload, chunk, self._score_rows)
+            for row, scores in zip(chunk, scored, strict=True):
+                for owner, value in zip(row.owners, scores, strict=True):
+                    results[owner] = (value[0], value[1])
             self.usage.batches += 1
-            self.usage.tokens_scored += sum(g.length for g in chunk)
+            self.usage.tokens_scored += sum(len(r) for r in chunk)
         self.usage.score_seconds += time.perf_counter() - started
         if leftovers:
             for i, value in zip(leftovers, self._score([requests[i] for i in leftovers],
@@ -459,31 +467,61 @@ class HFBackend:
                 results[i] = value
         return results
 
-    def _score_packed_batch(self, groups: list[packing.PackedGroup]) -> list[list]:
+    def _score_rows(self, rows: list[packing.Row]) -> list[list[tuple[float, bool]]]:
+        """Scores of every request in ``rows``, one list per row (the unit of halving)."""
         import torch
 
         dtype = next(self.model.parameters()).dtype
-        tensors = packing.batch_tensors(groups, self.pad_id, dtype)
+        tensors = packing.row_tensors(rows, self.pad_id, dtype)
         device = self.model.device if self.options.device_map is None else "cpu"
         tensors = {k: v.to(device) for k, v in tensors.items()}
-        width = tensors["input_ids"].shape[1]
-        offset = min(len(g.ctx) for g in groups) - 1
+        spec = packing.readout(rows)
         with torch.inference_mode():
-            logits = self.model(**tensors, logits_to_keep=width - offset).logits
-            logits = logits[:, -(width - offset):]
-            return [packing.read_scores(logits, offset, g, row) for row, g in enumerate(groups)]
+            logits = self._logits_at(tensors, spec.rows, spec.cols)
+        flat = packing.scores_from_logits(logits, spec)
+        out, k = [], 0
+        for row in rows:
+            out.append(flat[k : k + len(row.owners)])
+            k += len(row.owners)
+        return out
 
-    def _packing_agrees(self, requests: list[_Request], group: packing.PackedGroup) -> bool:
+    def _logits_at(self, tensors: dict[str, Any], rows: Any, cols: Any) -> Any:
+        """Logits at positions ``(rows[i], cols[i])`` only: the LM head never sees the rest.
+
+        A pre-hook on the output embedding hands it just the gathered hidden states, so the
+        model's own forward still applies whatever follows the head (Gemma's soft-capping, a
+        logit scale). Should a model compute its logits without calling that module, the hook
+        never fires and the positions are gathered from the full logits instead.
+        """
+        head = self.model.get_output_embeddings()
+        fired: list[bool] = []
+
+        def gather(_module: Any, args: tuple) -> tuple:
+            hidden = args[0]
+            fired.append(True)
+            return (hidden[rows.to(hidden.device), cols.to(hidden.device)][None],) + args[1:]
+
+        handle = head.register_forward_pre_hook(gather) if head is not None else None
+        try:
+            logits = self.model(**tensors).logits
+        finally:
+            if handle is not None:
+                handle.remove()
+        if fired:
+            return logits[0]
+        return logits[rows.to(logits.device), cols.to(logits.device)]
+
+    def _packing_agrees(self, requests: list[_Request], row: packing.Row) -> bool:
         """Check once that packing gives the plain scores on this model (else turn it off)."""
         import torch
 
         tolerance = 1e-4 if next(self.model.parameters()).dtype == torch.float32 else 5e-2
         try:
-            packed = self._score_packed_batch([group])[0]
+            packed: list[tuple[float, bool]] | None = self._score_rows([row])[0]
         except Exception as exc:  # noqa: BLE001 - an architecture that rejects 4-D masks
             log.info("Prefix packing is not available for this model: %s", _first_line(exc))
             packed = None
-        plain = self._score([requests[i] for i in group.owners], desc="Checking")
+        plain = self._score([requests[i] for i in row.owners], desc="Checking")
         agrees = packed is not None and all(
             abs(a[0] - b[0]) <= tolerance * max(1.0, abs(b[0])) and a[1] == b[1]
             for a, b in zip(packed, plain, strict=True))
