@@ -20,7 +20,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from alignaudit.errors import UserError
+from alignaudit.errors import UserError, validation_problems
 
 DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -305,12 +305,8 @@ def _read_yaml(path: Path) -> tuple[Any, _Lines]:
 
 def _format_errors(path: Path, exc: ValidationError, lines: _Lines) -> str:
     parts = []
-    for err in exc.errors()[:10]:
-        loc = [p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-"))]
-        line = lines.find(loc)
-        field = ".".join(str(p) for p in loc) or "(top level)"
-        message = err["msg"].removeprefix("Value error, ")
-        parts.append(f"{path}:{line or '?'}: {field}: {message}")
+    for loc, field, message in validation_problems(exc.errors()[:10]):
+        parts.append(f"{path}:{lines.find(loc) or '?'}: {field}: {message}")
     more = len(exc.errors()) - 10
     if more > 0:
         parts.append(f"... and {more} more")

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from alignaudit.alignment import DataAlignment, DataSettings
 from alignaudit.analysis import RecencyAnalysis
 from alignaudit.backends.base import ModelInfo
-from alignaudit.errors import UserError
+from alignaudit.errors import UserError, validation_problems
 from alignaudit.gates import GateResult
 from alignaudit.scoring import ProbeResult, SuiteSummary
 
@@ -187,4 +187,19 @@ def load(path: str | Path) -> AuditResult:
     try:
         return AuditResult.model_validate(raw)
     except ValidationError as exc:
-        raise UserError(f"{path} does not match the results schema: {exc.errors()[0]}") from None
+        raise UserError(_schema_message(path, exc)) from None
+
+
+MAX_PROBLEMS = 10
+
+
+def _schema_message(path: Path, exc: ValidationError) -> str:
+    """Each problem of a results.json that does not fit the schema, as `field.path: message`."""
+    problems = validation_problems(exc.errors())
+    lines = [f"  {field}: {message}" for _, field, message in problems[:MAX_PROBLEMS]]
+    if len(problems) > MAX_PROBLEMS:
+        lines.append(f"  ... and {len(problems) - MAX_PROBLEMS} more")
+    count = f"{len(problems)} problem" + ("s" if len(problems) != 1 else "")
+    return (f"{path} does not match the results schema ({count}):\n" + "\n".join(lines)
+            + "\nIt was changed since alignaudit wrote it (by hand or by another tool). "
+            "Re-run the audit to write it again, or restore the file the audit wrote.")

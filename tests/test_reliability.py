@@ -746,6 +746,31 @@ def test_bad_results_json_given_to_report(tmp_path: Path, content: str | bytes |
     assert not (tmp_path / "report.html").exists()
 
 
+def test_a_results_json_of_the_wrong_shape_lists_each_problem(tmp_path: Path) -> None:
+    """The right schema_version but the wrong shape: one `field.path: message` line per
+    problem, like the suite errors, never pydantic's raw error dictionary."""
+    path = tmp_path / "results.json"
+    path.write_text(json.dumps({
+        "schema_version": 1, "config": {"seed": "zero", "colour": "red"},
+        "models": [{"suites": []}]}), encoding="utf-8")
+    err = user_error(cli("report", str(path)))
+    assert f"{path} does not match the results schema" in err
+    lines = err.splitlines()
+    assert "  config.seed: Input should be a valid integer, unable to parse string as an " \
+           "integer" in lines
+    assert "  config.colour: Extra inputs are not permitted" in lines
+    assert "  models.0.model: Field required" in lines
+    assert "Re-run the audit to write it again" in err
+    assert "{'type'" not in err and "'loc'" not in err and "input_value" not in err
+    assert not (tmp_path / "report.html").exists()
+
+    many = {"schema_version": 1, "config": {f"x{i}": i for i in range(15)}}
+    path.write_text(json.dumps(many), encoding="utf-8")
+    err = user_error(cli("report", str(path)))
+    assert "  config.x9: Extra inputs are not permitted" in err.splitlines()
+    assert "config.x10:" not in err and "... and 5 more" in err
+
+
 def test_a_folder_given_to_report_is_a_message(tmp_path: Path) -> None:
     err = user_error(cli("report", str(tmp_path)))
     assert str(tmp_path) in err
