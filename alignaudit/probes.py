@@ -286,12 +286,7 @@ def _read_yaml(path: Path) -> tuple[Any, _Lines]:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise UserError(
-            f"{where}: the YAML does not parse ({problem}). Fix the syntax there."
-        ) from None
+        raise UserError(_yaml_syntax_message(path, text, exc)) from None
     lines: dict[tuple[Any, ...], int] = {}
     if node is not None:
         try:
@@ -301,6 +296,37 @@ def _read_yaml(path: Path) -> tuple[Any, _Lines]:
                 f"{path}:{dup.line}: key `{dup.key}` appears twice in the same mapping; keep one."
             ) from None
     return data, _Lines(lines)
+
+
+_CLOSERS = {"[": "]", "{": "}", '"': '"', "'": "'"}
+
+
+def _yaml_syntax_message(path: Path, text: str, exc: yaml.YAMLError) -> str:
+    """Where a YAML file stops parsing, and why.
+
+    PyYAML's ``problem_mark`` is where the parser gave up, which for a bracket or quote left
+    open is a later line or the end of the file. When its ``context_mark`` points at that
+    opening bracket or quote, the message names the opener's line first, and the other too.
+    """
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc)
+    opened = getattr(exc, "context_mark", None)
+    opener = text[opened.index] if opened is not None and opened.index < len(text) else ""
+    if opened is not None and mark is not None and opener in _CLOSERS \
+            and mark.line > opened.line:
+        here = (f"{path}:{opened.line + 1}: the YAML does not parse: the `{opener}` opened "
+                f"here (column {opened.column + 1})")
+        fix = f"Close it with `{_CLOSERS[opener]}`" + (
+            f", or quote the whole value if the `{opener}` is part of the text."
+            if opener in "[{" else ".")
+        if "end of stream" in problem or "<stream end>" in problem:
+            return (f"{here} is never closed (the parser gave up at line {mark.line + 1}, the "
+                    f"end of the file: {problem}). {fix}")
+        if opener in "[{" and problem.startswith("expected ','"):
+            return (f"{here} is not closed before line {mark.line + 1}, or an item in it "
+                    f"lacks its comma: the parser gave up there ({problem}). {fix}")
+    where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
+    return f"{where}: the YAML does not parse ({problem}). Fix the syntax there."
 
 
 def _format_errors(path: Path, exc: ValidationError, lines: _Lines) -> str:

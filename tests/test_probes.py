@@ -50,6 +50,39 @@ def test_bad_yaml_names_file_and_line(tmp_path):
     assert re.search(rf"{re.escape(str(path))}:1[0-9]:", msg)
 
 
+@pytest.mark.parametrize(("tail", "opener", "line", "gave_up"), [
+    ("  - id: [unclosed\n", "[", 14, 15),  # at the end: PyYAML gives up at the end of file
+    ("  - id: {a: 1\n", "{", 14, 15),
+    ('  - id: "unclosed\n', '"', 14, 15),
+], ids=["bracket", "brace", "quote"])
+def test_an_unclosed_bracket_or_quote_points_where_it_opened(tmp_path, tail, opener, line,
+                                                            gave_up):
+    path = write(tmp_path, HEADER + GOOD_PROBE + tail)
+    msg = error_of(path)
+    assert msg.startswith(f"{path}:{line}: the YAML does not parse: the `{opener}` opened here "
+                          "(column 9) is never closed")
+    assert f"gave up at line {gave_up}" in msg
+
+
+def test_an_unclosed_bracket_mid_file_points_where_it_opened(tmp_path):
+    path = write(tmp_path, HEADER + "  - id: [unclosed\n" + GOOD_PROBE)
+    msg = error_of(path)
+    assert msg.startswith(f"{path}:6: the YAML does not parse: the `[` opened here (column 9)")
+    assert "is not closed before line 7, or an item in it lacks its comma: the parser gave " \
+           "up there (expected ',' or ']'" in msg
+
+
+def test_a_yaml_error_without_an_opener_keeps_the_problem_line(tmp_path):
+    path = write(tmp_path, HEADER + GOOD_PROBE + "   bad: 1\n")  # wrong indentation
+    msg = error_of(path)
+    assert msg.startswith(f"{path}:14: the YAML does not parse (")
+    # closed, but with something unreadable inside: not called unclosed
+    path = write(tmp_path, HEADER + GOOD_PROBE.replace('[" Argentina"]', '[" Argentina" x]'))
+    msg = error_of(path)
+    assert msg.startswith(f"{path}:9: the YAML does not parse (expected ',' or ']'")
+    assert "closed" not in msg
+
+
 def test_missing_field_names_line_and_field(tmp_path):
     path = write(tmp_path, HEADER + GOOD_PROBE + GOOD_PROBE.replace("p1", "p2").replace(
         '    source: "Wikipedia: 2022 FIFA World Cup final"\n', ""))

@@ -86,8 +86,8 @@ HEADER = 'suite:\n  name: t\n  version: "1"\n  description: test\nprobes:\n'
 
 BAD_SUITES = {
     # name: (file text, the line the message must name, words the message must hold)
-    "malformed-yaml": (HEADER + GOOD_PROBE + "  - id: [unclosed\n", None,
-                       "YAML does not parse"),
+    "malformed-yaml": (HEADER + GOOD_PROBE + "  - id: [unclosed\n", 14,
+                       "YAML does not parse: the `[` opened here (column 9) is never closed"),
     "missing-field": (HEADER + GOOD_PROBE.replace("    category: sport\n", ""), 6,
                       "probes.0.category: Field required"),
     "unknown-field": (HEADER + GOOD_PROBE.replace("    category: sport\n",
