@@ -196,7 +196,7 @@ def test_build_rows_share_prefixes_across_contexts():
     assert leftovers == [4, 5]  # empty continuation; input longer than max_len
     inputs = {i: contexts[i] + conts[i][:-1] for i in range(len(contexts)) if i not in leftovers}
     for row in rows:
-        assert len(row) <= 6
+        assert len(row) <= 8  # capacity, or twice a row's first input (4 here), <= max_len
         for owner, where, targets in zip(row.owners, row.where, row.targets, strict=True):
             # walking up from the last predicting node spells the request's input
             node, spelled = where[-1], []
@@ -208,16 +208,28 @@ def test_build_rows_share_prefixes_across_contexts():
             assert row.depth[where[0]] == len(contexts[owner]) - 1
     # requests 0-2 share [1, 2] and 0-1 also [3, 10]: 1,2,3,10 + 4 = 5 nodes, not 3+4+3 = 10
     first = next(r for r in rows if 0 in r.owners)
-    assert set(first.owners) >= {0, 1, 2} and len(first) == 5
+    assert set(first.owners) >= {0, 1, 2}
+
+    def ancestry(node):
+        return {node} | (ancestry(first.parent[node]) if first.parent[node] >= 0 else set())
+
+    used = set().union(*(ancestry(first.where[first.owners.index(o)][-1]) for o in (0, 1, 2)))
+    assert len(used) == 5
     assert sorted(o for r in rows for o in r.owners) == [0, 1, 2, 3, 6]
 
 
-def test_build_rows_gives_an_overlong_request_a_row_of_its_own():
+def test_build_rows_keeps_the_choices_of_a_long_prompt_in_one_row():
     from alignaudit.backends.packing import build_rows
 
-    rows, leftovers = build_rows([[1] * 9, [2]], [[3, 4], [5]], capacity=4, max_len=64)
+    long_ctx = list(range(100, 130))  # 30 tokens against rows of 8
+    rows, leftovers = build_rows([long_ctx] * 3 + [[1]], [[3, 4], [5], [6, 7], [2]],
+                                 capacity=8, max_len=64)
     assert not leftovers
-    assert sorted(len(r) for r in rows) == [1, 10]
+    shared = next(r for r in rows if 0 in r.owners)
+    assert set(shared.owners) == {0, 1, 2} and len(shared) == 30 + 1 + 1  # prompt once
+    # ... but never past max_len: a row that is full makes the next choice pay for it again
+    rows, _ = build_rows([long_ctx] * 3, [[3, 4], [5], [6, 7]], capacity=8, max_len=31)
+    assert [len(r) for r in rows] == [31, 31] and [len(r.owners) for r in rows] == [2, 1]
 
 
 def test_tree_packing_across_rows_equals_separate_passes(tiny_gpt2_dir, monkeypatch):
@@ -295,3 +307,14 @@ def test_out_of_memory_on_one_sequence_is_a_user_error(tiny_gpt2_dir):
     backend._score_batch = always
     with pytest.raises(UserError, match="Out of memory on a single sequence"):
         backend.loglikelihood(PAIRS[:1])
+
+
+def test_quiet_load_shows_no_transformers_progress_bar(tiny_gpt2_dir, capfd):
+    from transformers.utils import logging as hf_logging
+
+    capfd.readouterr()
+    HFBackend.load(resolve(str(tiny_gpt2_dir)), LoadOptions(progress=False))
+    assert "Loading weights" not in capfd.readouterr().err
+    assert hf_logging.is_progress_bar_enabled()  # switched back on for later, louder loads
+    HFBackend.load(resolve(str(tiny_gpt2_dir)), LoadOptions(progress=True))
+    assert "Loading weights" in capfd.readouterr().err

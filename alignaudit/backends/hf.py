@@ -638,11 +638,19 @@ def _load_pretrained(
 def _from_pretrained(where: str, model_kwargs: dict, tok_kwargs: dict, *, local_only: bool,
                      device: str, options: LoadOptions) -> tuple[Any, Any]:
     from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers.utils import logging as hf_logging
 
     tok_kwargs = {k: v for k, v in tok_kwargs.items() if k != "use_safetensors"}
     tokenizer = AutoTokenizer.from_pretrained(where, local_files_only=local_only, **tok_kwargs)
-    model: Any = AutoModelForCausalLM.from_pretrained(where, local_files_only=local_only,
-                                                      **model_kwargs)
+    bars = hf_logging.is_progress_bar_enabled()
+    if not options.progress:  # --quiet: transformers' own "Loading weights" bar too
+        hf_logging.disable_progress_bar()
+    try:
+        model: Any = AutoModelForCausalLM.from_pretrained(where, local_files_only=local_only,
+                                                          **model_kwargs)
+    finally:
+        if bars:
+            hf_logging.enable_progress_bar()
     if not options.device_map:
         model = model.to(device)
     model.eval()

@@ -60,9 +60,11 @@ def build_rows(
 
     Requests are taken in lexicographic order of their input tokens (``context`` plus all but
     the last continuation token), so each one shares the longest prefix it can with the one
-    before it; in sorted order no earlier request shares more. A request whose input alone is
-    longer than ``capacity`` gets a row of its own. Requests with an empty context or
-    continuation, or an input longer than ``max_len``, are returned apart (plain scoring).
+    before it; in sorted order no earlier request shares more. A row may grow to
+    ``capacity`` nodes, or to twice its first request's input when that is longer (up to
+    ``max_len``), so the choices of a long prompt still share one pass over it. Requests with
+    an empty context or continuation, or an input longer than ``max_len``, are returned apart
+    (plain scoring).
     """
     inputs: dict[int, list[int]] = {}
     leftovers: list[int] = []
@@ -74,14 +76,17 @@ def build_rows(
             inputs[i] = seq
     rows: list[Row] = []
     row = Row()
+    limit = capacity
     path: list[int] = []  # node indices of the previous request's input in this row
     previous: list[int] = []
     for i in sorted(inputs, key=lambda k: inputs[k]):
         seq = inputs[i]
         shared = _common_prefix(previous, seq)
-        if row.owners and len(row) + len(seq) - shared > capacity:
+        if row.owners and len(row) + len(seq) - shared > limit:
             rows.append(row)
             row, shared = Row(), 0
+        if not row.owners:
+            limit = min(max_len, max(capacity, 2 * len(seq)))
         path = path[:shared]
         for depth in range(shared, len(seq)):
             row.parent.append(path[-1] if path else -1)
