@@ -176,6 +176,27 @@ def test_auc_columns_equal_sklearn() -> None:
         assert aucs[j] == pytest.approx(roc_auc_score(labels[:, j], scores[:, j]))
 
 
+def test_cross_fit_ridge_equals_scikit_learn_per_fold_and_column() -> None:
+    from sklearn.linear_model import Ridge
+    from sklearn.model_selection import KFold
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from alignaudit.drift import CrossFitRidge
+
+    rng = np.random.default_rng(23)
+    z = rng.normal(size=(240, 12)) * rng.uniform(0.1, 3.0, size=12) + 5.0
+    z[:, 3] = 2.5  # a constant column: the scaler leaves it at zero
+    labels = (rng.random((240, 7)) < 0.4).astype(float)
+    splits = list(KFold(n_splits=5, shuffle=True, random_state=1).split(z))
+    got = CrossFitRidge(z, splits, alpha=10.0).predict(labels)
+    want = np.empty_like(labels)
+    for train, test in splits:
+        model = make_pipeline(StandardScaler(), Ridge(alpha=10.0))
+        want[test] = model.fit(z[train], labels[train]).predict(z[test])
+    np.testing.assert_allclose(got, want, atol=1e-8)
+
+
 def test_classifier_test_separable_and_unbalanced() -> None:
     rng = np.random.default_rng(9)
     ref, cur = rng.normal(size=(150, 10)), rng.normal(loc=1.5, size=(40, 10))
@@ -287,6 +308,42 @@ def test_novelty_share_on_null_data_is_near_one_minus_quantile() -> None:
     assert 0.03 <= result.out_of_domain_share <= 0.07
     assert result.share_ci_low <= 0.05 <= result.share_ci_high
     assert result.expected_share == pytest.approx(0.05)
+
+
+def test_knn_cosine_equals_scikit_learn_brute_force(monkeypatch: pytest.MonkeyPatch) -> None:
+    from sklearn.neighbors import NearestNeighbors
+
+    from alignaudit import drift
+
+    monkeypatch.setattr(drift, "_KNN_BLOCK_VALUES", 700)  # blocks of 2 queries: edges hit
+    rng = np.random.default_rng(21)
+    ref, cur = rng.normal(size=(300, 24)), rng.normal(size=(41, 24)) + 0.3
+    index = NearestNeighbors(n_neighbors=4, metric="cosine", algorithm="brute").fit(ref)
+    want_d, want_i = index.kneighbors(cur)
+    got_d, got_i = drift.knn_cosine(cur, ref, 4)
+    np.testing.assert_allclose(got_d, want_d, atol=1e-6)
+    assert (got_i == want_i).all()
+    loo_d, loo_i = index.kneighbors()  # each reference row against the others
+    rows = np.array([5, 17, 299])
+    got_d, got_i = drift.knn_cosine(ref[rows], ref, 4, self_rows=rows)
+    np.testing.assert_allclose(got_d, loo_d[rows], atol=1e-6)
+    assert (got_i == loo_i[rows]).all()
+
+
+def test_novelty_threshold_from_a_reference_sample_past_the_limit(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from alignaudit import drift
+
+    rng = np.random.default_rng(22)
+    z = rng.normal(size=(6000, 16))
+    full = novelty(z[:5000], z[5000:], k=5)
+    monkeypatch.setattr(drift, "NOVELTY_THRESHOLD_SAMPLE", 2000)
+    sampled = novelty(z[:5000], z[5000:], k=5, rng=np.random.default_rng(3))
+    assert full.reference_scored == 5000 and sampled.reference_scored == 2000
+    assert sampled.scores == full.scores  # current documents are always scored against all
+    assert sampled.threshold == pytest.approx(full.threshold, rel=0.02)
+    again = novelty(z[:5000], z[5000:], k=5, rng=np.random.default_rng(3))
+    assert again.threshold == sampled.threshold
 
 
 # ---------------------------------------------------------------- projection, verdict

@@ -278,6 +278,19 @@ def test_methods_explain_the_numbers(page):
         assert words in html.unescape(methods), words
 
 
+def test_methods_say_when_the_novelty_threshold_came_from_a_sample(dated, page,
+                                                                  monkeypatch):
+    from alignaudit import drift
+
+    said = "here for a random"
+    assert said not in drift_html(page)  # 200 reference documents: every one is scored
+    monkeypatch.setattr(drift, "NOVELTY_THRESHOLD_SAMPLE", 150)
+    sampled = alignment_for()
+    assert sampled.stats.novelty.reference_scored == 150
+    text = html.unescape(drift_html(report.render(result_with(sampled), rendered_at=STAMP)))
+    assert "here for a random 150 of the 200 (each still against all of them)" in text
+
+
 # ------------------------------------------------------------------------------ cases
 
 
