@@ -24,7 +24,7 @@ from alignaudit.alignment import DataAlignment, analyse_data
 from alignaudit.analysis import analyse
 from alignaudit.backends.base import ModelInfo
 from alignaudit.backends.hf import HFBackend, LoadOptions
-from alignaudit.backends.resolve import resolve
+from alignaudit.backends.resolve import check_spec, resolve
 from alignaudit.errors import UserError
 from alignaudit.journal import Journal, journal_path
 from alignaudit.probes import Suite, resolve_suites, shipped_dir
@@ -207,6 +207,9 @@ def run_audit(config: RunConfig, say: Say, progress: bool = True,
         config = config.model_copy(update={"as_of": dt.date.today().isoformat()})
     if not config.models and config.data is None:
         raise UserError("No model given: pass --model (e.g. --model smollm2-135m).")
+    if config.backend == "hf":  # a served model's name is the server's business
+        for spec in config.models:  # a bad second --model fails before the first loads
+            check_spec(spec)
     result = AuditResult(tool_version=__version__, config=config,
                          suites=[suite_ref(s) for s in suites])
     shared: dict[str, Any] = {}

@@ -271,6 +271,45 @@ def test_unknown_model_names_the_accepted_forms(tmp_path: Path) -> None:
     assert "not a known alias, local path or Hub id" in err and "smollm2-135m" in err
 
 
+@pytest.mark.parametrize(("spec", "alias"), [
+    ("smollm2-13m", "smollm2-135m"), ("smollm-135m", "smollm2-135m"),
+    ("SmolLM2-135M", "smollm2-135m"), ("gemma-3-270m", "gemma3-270m"),
+    ("qwen2.5-coder-05b", "qwen2.5-coder-0.5b"),
+])
+def test_a_mistyped_alias_is_not_taken_for_a_hub_id(spec: str, alias: str) -> None:
+    from alignaudit.backends.resolve import resolve
+    from alignaudit.errors import UserError
+
+    with pytest.raises(UserError) as info:
+        resolve(spec)
+    message = str(info.value)
+    assert f"--model {spec}: not a bundled alias. Did you mean `{alias}`?" in message
+    assert "Bundled aliases: smollm2-135m, gemma3-270m, qwen2.5-coder-0.5b" in message
+    assert "org/name" in message
+
+
+@pytest.mark.parametrize("spec", ["gpt2", "distilgpt2", "gpt2-medium", "opt-125m",
+                                  "bert-base-uncased", "qwen2.5-0.5b", "smollm2-360m",
+                                  "gemma-2b", "gemma3-1b", "HuggingFaceTB/SmolLM2-13M",
+                                  "smollm2-135m/x"])
+def test_hub_ids_are_not_corrected_to_an_alias(spec: str) -> None:
+    from alignaudit.backends.resolve import resolve
+
+    source = resolve(spec)
+    assert source.kind == "hub" and source.location == spec
+
+
+def test_a_mistyped_alias_fails_the_run_before_any_model_loads(tmp_path: Path) -> None:
+    """Offline, a mistyped alias used to get "Hub unreachable"; as a second --model it was
+    only found once the first model had been audited."""
+    out = tmp_path / "out"
+    err = user_error(cli("run", "--model", "gpt2", "--model", "smollm2-13m", "--probes",
+                         str(MINI_SUITE), "--out", str(out), env=isolated_env(tmp_path)))
+    assert "--model smollm2-13m: not a bundled alias. Did you mean `smollm2-135m`?" in err
+    assert "Loading model" not in err and "Could not fetch" not in err
+    assert not (out / "results.json").exists()
+
+
 def test_corrupt_safetensors_on_the_command_line(tiny_gpt2_dir: Path, tmp_path: Path) -> None:
     folder = tmp_path / "corrupt"
     shutil.copytree(tiny_gpt2_dir, folder)

@@ -151,6 +151,18 @@ def resolve(spec: str) -> ModelSource:
             spec=spec, kind="alias", location=str(path.parent), gguf_file=path.name,
             display_name=spec, claimed_cutoff=alias.claimed_cutoff, license=alias.license,
         )
+    return _resolve_path_or_hub(spec)
+
+
+def check_spec(spec: str) -> None:
+    """Every check :func:`resolve` makes that reads no weights (a mistyped alias, a missing
+    path, a folder without config.json), so a run can refuse a bad ``--model`` before it loads
+    any model, not only once the models before it are audited."""
+    if spec not in ALIASES:
+        _resolve_path_or_hub(spec)
+
+
+def _resolve_path_or_hub(spec: str) -> ModelSource:
     path = Path(spec).expanduser()
     if path.is_file() and path.suffix == ".gguf":
         return ModelSource(spec=spec, kind="gguf", location=str(path.parent), gguf_file=path.name,
@@ -168,13 +180,31 @@ def resolve(spec: str) -> ModelSource:
         raise UserError(f"--model {spec}: no such file or folder.{_alias_hint()}")
     if not _looks_like_hub_id(spec):
         raise UserError(f"--model {spec}: not a known alias, local path or Hub id.{_alias_hint()}")
-    close = difflib.get_close_matches(spec, list(ALIASES), n=1, cutoff=0.85)
-    if close and "/" not in spec:
-        raise UserError(f"--model {spec}: not a bundled alias. Did you mean `{close[0]}`?"
-                        f"{_alias_hint()}")
+    close = alias_near_miss(spec)
+    if close:
+        raise UserError(f"--model {spec}: not a bundled alias. Did you mean `{close}`?"
+                        f"{_alias_hint()} A model on the Hugging Face Hub is named by its full "
+                        "id, org/name (e.g. HuggingFaceTB/SmolLM2-135M).")
     repo, _, revision = spec.partition("@")
     return ModelSource(spec=spec, kind="hub", location=repo, revision=revision or None,
                        display_name=repo.split("/")[-1])
+
+
+ALIAS_CUTOFF = 0.85
+"""difflib ratio from which a ``--model`` without a slash is taken for a mistyped alias. Hub ids
+without an org (``gpt2``, ``distilgpt2``, ``opt-125m``) stay far below it (at most 0.5)."""
+
+
+def alias_near_miss(spec: str) -> str | None:
+    """The bundled alias that ``spec`` looks like a typo of (letter case ignored), or None.
+
+    Only a name without ``/`` can be one: ``org/name`` is always a Hub id."""
+    repo = spec.partition("@")[0]
+    if "/" in repo or spec in ALIASES:
+        return None
+    lowered = {name.lower(): name for name in ALIASES}
+    close = difflib.get_close_matches(repo.lower(), list(lowered), n=1, cutoff=ALIAS_CUTOFF)
+    return lowered[close[0]] if close else None
 
 
 def _looks_like_hub_id(spec: str) -> bool:
