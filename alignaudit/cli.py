@@ -117,6 +117,9 @@ def run(
     max_retries: Annotated[int | None, typer.Option(
         help="--backend openai: retries of a request that timed out, lost its connection or "
         "got HTTP 429/5xx, with back-off (default 4; 0 = no retries).")] = None,
+    concurrency: Annotated[int | None, typer.Option(
+        help="--backend openai: requests in flight at once (default 4); lower it for a server "
+        "that rate-limits or is overloaded, raise it for one that batches many.")] = None,
     price_per_hour: Annotated[float | None, typer.Option(
         help="Hardware price per hour, for an estimated cost per million tokens.")] = None,
     data: DataOpt = [],  # noqa: B006 - typer reads the default
@@ -151,7 +154,8 @@ def run(
         as_of=_date_option("--as-of", as_of) or "", trust_remote_code=trust_remote_code,
         allow_pickle=allow_pickle, device_map=device_map, backend=_backend(backend, base_url),
         base_url=base_url, api_key_env=api_key_env, timeout=_timeout(timeout),
-        max_retries=_max_retries(max_retries), price_per_hour=price_per_hour,
+        max_retries=_max_retries(max_retries), concurrency=_concurrency(concurrency),
+        price_per_hour=price_per_hour,
         fail_on=_gates(fail_on, policy),
         data=_data_settings(data, text_column, date_column, split, sample, reference,
                             reference_size, embedder, permutations, save_embeddings),
@@ -242,6 +246,16 @@ def _timeout(value: float | None) -> float | None:
 def _max_retries(value: int | None) -> int | None:
     if value is not None and value < 0:
         raise UsageError(f"--max-retries {value}: give 0 (no retries) or a positive number.")
+    return value
+
+
+MAX_CONCURRENCY = 256
+
+
+def _concurrency(value: int | None) -> int | None:
+    if value is not None and not 1 <= value <= MAX_CONCURRENCY:
+        raise UsageError(f"--concurrency {value}: give the number of requests in flight at "
+                         f"once, from 1 to {MAX_CONCURRENCY}.")
     return value
 
 

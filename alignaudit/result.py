@@ -54,6 +54,8 @@ class RunConfig(_Model):
         default=None, description="--timeout per request to an openai server (None: 120 s).")
     max_retries: int | None = Field(
         default=None, description="--max-retries of a failed request (None: 4).")
+    concurrency: int | None = Field(
+        default=None, description="--concurrency: requests in flight at once (None: 4).")
     price_per_hour: float | None = Field(
         default=None, description="--price-per-hour of the hardware, for cost per token.")
     data: DataSettings | None = Field(default=None, description="--data options, if any.")

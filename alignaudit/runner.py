@@ -101,7 +101,8 @@ def load_backend(spec: str, config: RunConfig, progress: bool) -> Any:
 
         if not config.base_url:
             raise UserError("--backend openai needs --base-url, e.g. http://127.0.0.1:8000/v1.")
-        given: dict[str, Any] = {"timeout": config.timeout, "max_retries": config.max_retries}
+        given: dict[str, Any] = {"timeout": config.timeout, "max_retries": config.max_retries,
+                                 "max_workers": config.concurrency}
         return OpenAIBackend.connect(ServerOptions(
             base_url=config.base_url, model=spec, api_key_env=config.api_key_env,
             progress=progress, **{k: v for k, v in given.items() if v is not None}))

@@ -360,6 +360,30 @@ def test_timeout_becomes_a_user_error(server):
     assert len(server.requests) == 2
 
 
+def test_server_error_messages_name_the_concurrency_option(server):
+    """Rate limits, 5xx and timeouts suggest sending fewer requests at once by naming
+    --concurrency and its value; with one request in flight there is nothing to lower."""
+    def fail_with(status: int):
+        return lambda m, p, b: ((status, {}, {"error": {"message": "busy"}})
+                                if p == "/v1/completions" else server.default(m, p, b))
+
+    def hang(method: str, path: str, body: dict) -> Reply:
+        time.sleep(1.0)
+        return server.default(method, path, body)
+
+    for handler, words in ((fail_with(429), "HTTP 429"), (fail_with(503), "HTTP 503"),
+                           (hang, "did not answer within 0.2s")):
+        server.handler = handler
+        for workers, named in ((3, True), (1, False)):
+            backend = make_backend(server, max_workers=workers, max_retries=0, timeout=0.2)
+            with pytest.raises(UserError) as info:
+                backend.generate(["Hi"], max_new_tokens=2, stop=[])
+            message = str(info.value)
+            assert words in message
+            assert ("lower --concurrency (now 3)" in message) is named, message
+            assert ("--concurrency" in message) is named, message
+
+
 def test_malformed_json_is_a_user_error_naming_the_endpoint(server):
     server.handler = lambda m, p, b: (200, {"Content-Type": "text/html"}, b"<html>hi</html>")
     backend = make_backend(server)

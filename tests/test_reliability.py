@@ -678,6 +678,42 @@ def test_served_model_timeout_and_retries_are_options(tmp_path: Path) -> None:
     assert "--timeout" in help_text and "--max-retries" in help_text
 
 
+def test_served_model_concurrency_is_an_option(tmp_path: Path) -> None:
+    """--concurrency bounds the requests in flight, is recorded in results.json, and the
+    server-error messages name it."""
+    from tests.test_backend_openai import FakeServer
+
+    server = FakeServer()
+
+    def slow(method: str, path: str, body: dict):
+        if path == "/v1/completions":
+            time.sleep(0.05)
+        return server.default(method, path, body)
+
+    try:
+        base = ["run", "--backend", "openai", "--base-url", server.url, "--model", "fake-model",
+                "--probes", str(MINI_SUITE), "--quiet", "--as-of", "2026-01-01"]
+        server.handler = slow
+        proc = cli(*base, "--concurrency", "1", "--out", str(tmp_path / "one"))
+        assert proc.returncode == 0, proc.stderr
+        assert server.max_in_flight == 1
+        server.max_in_flight = 0
+        proc = cli(*base, "--concurrency", "3", "--out", str(tmp_path / "three"))
+        assert proc.returncode == 0, proc.stderr
+        assert server.max_in_flight == 3
+        server.handler = lambda m, p, b: ((429, {}, {"error": {"message": "slow down"}})
+                                          if p == "/v1/completions" else server.default(m, p, b))
+        err = user_error(cli(*base, "--concurrency", "2", "--max-retries", "0",
+                             "--out", str(tmp_path / "limited")))
+        assert "HTTP 429" in err and "lower --concurrency (now 2)" in err
+    finally:
+        server.close()
+    for out, n in (("one", 1), ("three", 3)):
+        config = json.loads((tmp_path / out / "results.json").read_text())["config"]
+        assert config["concurrency"] == n
+    assert "--concurrency" in cli("run", "--help").stdout
+
+
 # ------------------------------------------------------------------------------ options
 @pytest.mark.parametrize("option", [
     ["--batch-size", "0"], ["--batch-size", "-1"], ["--batch-size", "1.5"],
@@ -686,7 +722,8 @@ def test_served_model_timeout_and_retries_are_options(tmp_path: Path) -> None:
     ["--backend", "openai"], ["--data", "x.jsonl", "--permutations", "0"],
     ["--data", "x.jsonl", "--split", "words"], ["--timeout", "0"], ["--timeout", "-5"],
     ["--timeout", "nan"], ["--timeout", "inf"], ["--timeout", "soon"], ["--max-retries", "-1"],
-    ["--max-retries", "1.5"],
+    ["--max-retries", "1.5"], ["--concurrency", "0"], ["--concurrency", "-2"],
+    ["--concurrency", "1.5"], ["--concurrency", "lots"], ["--concurrency", "100000"],
 ])
 def test_bad_option_values_exit_2_before_anything_loads(option: list[str],
                                                         tmp_path: Path) -> None:

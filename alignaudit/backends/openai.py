@@ -90,7 +90,8 @@ class ServerOptions(BaseModel):
         default=None, description="Environment variable holding the API key; None = no key."
     )
     display_name: str | None = Field(default=None, description="Short name for tables.")
-    max_workers: int = Field(default=4, ge=1, description="Requests in flight at once.")
+    max_workers: int = Field(default=4, ge=1, le=256,
+                             description="Requests in flight at once (--concurrency).")
     timeout: float = Field(default=120.0, gt=0, le=86400.0,
                            description="Seconds to wait for one answer.")
     max_retries: int = Field(default=4, ge=0, description="Retries of a failed request.")
@@ -360,15 +361,24 @@ class _Client:
                 "there. Check --model against the server's model list (GET /v1/models) and "
                 "that --base-url is the OpenAI-compatible API root.")
         elif status == 429:
-            message = (f"{where} kept rate-limiting requests (HTTP 429) {tries}. Lower the "
-                       "concurrency or raise --max-retries.")
+            fewer = self._fewer()
+            message = (f"{where} kept rate-limiting requests (HTTP 429) {tries}. "
+                       + (f"Send fewer at once: {fewer}, or raise --max-retries."
+                          if fewer else "Raise --max-retries, or ask for a higher rate limit."))
         elif status >= 500 or status in RETRY_STATUS:
+            fewer = self._fewer()
             message = (f"{where} failed with HTTP {status} {tries}. Check the server's log; it "
-                       "may be overloaded or out of memory.")
+                       "may be out of memory, or overloaded"
+                       + (f"; if so, {fewer}." if fewer else "."))
         else:
             return _Rejected(f"{where} rejected the request (HTTP {status}).{said}",
                              status=status, detail=detail)
         return ServerError(message + said, status=status, detail=detail)
+
+    def _fewer(self) -> str:
+        """The advice to send fewer requests at once, or "" when one is all that is sent."""
+        n = self.options.max_workers
+        return f"lower --concurrency (now {n})" if n > 1 else ""
 
     def _tries(self) -> str:
         n = self.options.max_retries + 1
@@ -380,8 +390,9 @@ class _Client:
         if isinstance(reason, (TimeoutError, socket.timeout)):
             return ServerError(
                 f"{self.shown} did not answer within {self.options.timeout:g}s ({tries}). The "
-                "server may be overloaded or the model slow: raise --timeout, lower the "
-                "concurrency, or check that the server is not stuck.")
+                "server may be overloaded or the model slow: raise --timeout, "
+                + (f"{self._fewer()}, " if self._fewer() else "")
+                + "or check that the server is not stuck.")
         if isinstance(reason, ConnectionRefusedError):
             return ServerError(
                 f"Could not connect to {self.shown} (connection refused, {tries}). Is the "
