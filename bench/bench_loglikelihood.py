@@ -6,9 +6,9 @@ bundled SmolLM2-135M (``resolve("smollm2-135m")``: the GGUF de-quantised once in
 safetensors folder), float32, CPU, one torch thread (``--threads``; see below). Three ways,
 in one process:
 
-- alignaudit: ``HFBackend.loglikelihood(pairs)``, default options (prefix packing on,
+- alignaudit: ``HFBackend.loglikelihood(pairs)``, default options (prefix-tree packing on,
   ``batch_size=None``: a 4,096-token budget per batch on CPU). Timed end to end: tokenising,
-  packing, forwards, log-softmax, bookkeeping.
+  packing, forwards, log-normalisers, bookkeeping.
 - lm-eval: ``HFLM(pretrained=<the same safetensors folder>).loglikelihood(instances)`` with
   its defaults (``logits_cache=True``, float32 log-softmax) at each ``--lm-batch-sizes``; its
   best batch size (lowest total time) is the one compared. Timed end to end as well.
@@ -19,6 +19,10 @@ in one process:
   only the decoder forward, the LM head on the positions that predict a continuation token,
   a log-softmax of those rows in float64 (as alignaudit does; it costs little), gather, argmax
   and per-pair sums. Tokenising and building the tensors are done beforehand, untimed.
+- floor-trie: a stricter floor, one forward pass over the distinct token prefixes: the
+  prefix-trie rows ``packing.build_rows`` makes (a continuation's last token is never fed),
+  widest first under the same budget, the LM head once per distinct predicting position.
+  Timed the same way as the floor.
 
 Each method gets all pairs in one call, as ``scoring.score_suites`` gives them to the backend.
 The machine is shared, so the methods run side by side in ``--rounds`` rounds (default 3),
@@ -35,8 +39,9 @@ from call to call (measured: 3.0 to 12.0 s). One thread runs at a steady rate (w
 equals CPU time), and the ratios are what this bench reports. ``--threads 0`` keeps torch's
 default on a quiet machine.
 
-Agreement: per-pair log-probs of alignaudit vs lm-eval (each batch size), excluding pairs that
-alignaudit marks ``boundary_fixed`` (counted). Where a difference exceeds ``--tolerance``,
+Agreement: per-pair log-probs of alignaudit vs lm-eval (each batch size, and once more, untimed,
+with lm-eval's ``softmax_dtype=float64``), excluding pairs that alignaudit marks
+``boundary_fixed`` (counted). Where a difference exceeds ``--tolerance``,
 the worst pairs are recomputed in float64 (model in float64, one pair at a time) to show whose
 rounding it is, together with lm-eval rerun on them with ``softmax_dtype=float64``.
 
