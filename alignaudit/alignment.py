@@ -98,6 +98,9 @@ class DataAlignment(BaseModel):
     novel_terms: NovelTerms | None = Field(default=None, description="Terms new to the model.")
     perplexity_by_period: PeriodView | None = Field(default=None, description="Dated data.")
     novelty_by_period: PeriodView | None = Field(default=None, description="Dated data.")
+    perplexity_skipped: str | None = Field(
+        default=None, description="Why the model's perplexity (and perplexity by period) was "
+        "not measured: a served model without prompt log-probabilities.")
 
 
 def load_user_data(settings: DataSettings, rng: np.random.Generator) -> Documents:
@@ -171,19 +174,27 @@ def _subsample(n: int, limit: int, rng: np.random.Generator) -> list[int]:
 
 def model_view(backend: Any, docs: Documents, ref_texts: list[str], settings: DataSettings,
                rng: np.random.Generator) -> dict[str, Any]:
-    """Perplexity, fertility, novel terms and per-period views through the model."""
+    """Perplexity, fertility, novel terms and per-period views through the model. A backend
+    without prompt log-probabilities (a served model scored by generation only, chat mode) has
+    no perplexity: those parts are skipped, and ``perplexity_skipped`` says why."""
     keep = _subsample(len(docs.texts), settings.max_model_docs, rng)
     ref_keep = _subsample(len(ref_texts), settings.max_model_docs, rng)
     user = [docs.texts[i] for i in keep]
     ref = [ref_texts[i] for i in ref_keep]
-    ppl = perplexity_view(backend, user, ref, rng)
+    scores = getattr(backend, "supports_loglikelihood", True)
+    ppl = perplexity_view(backend, user, ref, rng) if scores else None
     out: dict[str, Any] = {
         "perplexity": ppl,
         "fertility": compare_fertility(backend, user, ref),
         "novel_terms": novel_terms(docs.texts, ref_texts, backend.count_tokens, default_zipf()),
     }
+    if ppl is None:
+        why = getattr(backend.info, "generation_only", None) or "no prompt log-probabilities"
+        out["perplexity_skipped"] = (f"{backend.info.display_name} gives no prompt "
+                                     f"log-probabilities ({why}), so perplexity and perplexity "
+                                     "by period were skipped")
     dates = [docs.dates[i] for i in keep]
-    if any(dates):
+    if ppl is not None and any(dates):
         period = _period(dates)
         out["perplexity_by_period"] = by_period(dates, ppl.user_perplexities, rng, period=period)
     return out
@@ -212,6 +223,8 @@ def analyse_data(settings: DataSettings, backend: Any, rng: np.random.Generator,
     if backend is not None:
         say("Reading the data through the model (perplexity, tokenizer, novel terms) ...")
         parts = model_view(backend, docs, ref_texts, settings, rng)
+        if parts.get("perplexity_skipped"):
+            say(f"Note: {parts['perplexity_skipped']}.")
     if any(docs.dates):
         parts["novelty_by_period"] = by_period(docs.dates, list(stats.novelty.scores), rng,
                                                period=_period(docs.dates),

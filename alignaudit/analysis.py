@@ -115,7 +115,8 @@ def _grouped(facts: Sequence[ProbeResult], key: str) -> list[GroupAccuracy]:
 
 def confabulation(results: Sequence[ProbeResult],
                   threshold: float = CONFABULATION_THRESHOLD) -> Confabulation | None:
-    controls = [r for r in results if r.kind == "control"]
+    # a control scored by its generation alone has no probabilities: it cannot count
+    controls = [r for r in results if r.kind == "control" and r.scoring != "generation"]
     if not controls:
         return None
     facts = [r for r in results if r.kind == "fact"]

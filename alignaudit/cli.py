@@ -309,6 +309,8 @@ def _date_option(option: str, value: str | None) -> str | None:
 def console_summary(audit: ModelAudit) -> str:  # noqa: F821 - imported lazily
     """The findings of one model as a few lines of text for the terminal."""
     lines = [f"== {audit.model.display_name}"]
+    if audit.model.generation_only:
+        lines.append(f"  scored by generation only ({audit.model.generation_only})")
     for s in audit.suites:
         parts = []
         if s.n_facts:

@@ -31,6 +31,7 @@ from alignaudit.verdict import (
     VerdictLine,
     drift_level,
     find,
+    generation_only,
     verdict,
     worst,
     years,
@@ -152,6 +153,15 @@ class Column:
     def lines(self) -> dict[str, VerdictLine]:
         return {line.question: line for line in self.verdict}
 
+    @property
+    def generation_only(self) -> str | None:
+        """Why this model was scored by generation only (``chat mode, ...``), or None."""
+        return generation_only(self.audit)
+
+    @property
+    def has_changing(self) -> bool:
+        return any(p.kind == "changing" for p in self.audit.probes)
+
 
 def columns(runs: Sequence[AuditResult], thresholds: Thresholds) -> list[Column]:
     from alignaudit.charts import PALETTE
@@ -185,8 +195,10 @@ class ProbeRow:
     @property
     def choices(self) -> list[dict[str, Any]]:
         """The first model's choices, with every model's share and pick (matched by text)."""
-        shares = [{c.text: c.prob for c in p.choices} if p else {} for p in self.cells]
-        picks = [p.choices[p.preferred].text if p else None for p in self.cells]
+        # a result scored by generation only has no shares and no pick: shown as "–"
+        ranked = [p if p and p.scoring != "generation" else None for p in self.cells]
+        shares = [{c.text: c.prob for c in p.choices} if p else {} for p in ranked]
+        picks = [p.choices[p.preferred].text if p else None for p in ranked]
         return [{"text": c.text, "correct": c.correct, "valid_from": c.valid_from,
                  "valid_until": c.valid_until, "probs": [s.get(c.text) for s in shares],
                  "preferred": [pick == c.text for pick in picks]}
@@ -293,7 +305,8 @@ def control_rows(cols: Sequence[Column], rows: Sequence[ProbeRow]) -> list[dict[
     for row in rows:
         if row.first.kind != "control":
             continue
-        tops = [max(p.choices, key=lambda c: c.prob) if p else None for p in row.cells]
+        tops = [max(p.choices, key=lambda c: c.prob) if p and p.scoring != "generation"
+                else None for p in row.cells]
         hits = [bool(p and c and c.prob >= _threshold(col)) for p, c, col in
                 zip(row.cells, tops, cols, strict=True)]
         out.append({"row": row, "tops": tops, "hits": hits})

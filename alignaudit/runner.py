@@ -148,6 +148,8 @@ def audit_model(
         peak_accelerator_bytes=peak_accelerator(),
         request_latency=usage.latency_summary() if hasattr(usage, "latency_summary") else {},
     )
+    # what the backend learnt while it ran: why it scored by generation only, if it did
+    info = info.model_copy(update={"generation_only": backend.info.generation_only})
     claimed = date_to_year_fraction(info.claimed_cutoff) if info.claimed_cutoff else None
     recency = analyse(results, np.random.default_rng(config.seed),
                       now=date_to_year_fraction(config.as_of), claimed=claimed) if results else None

@@ -91,6 +91,24 @@ def _by_years(gap: float, warn: float, fail: float) -> Status:
     return "fail" if gap > fail else "warn" if gap > warn else "pass"
 
 
+def generation_only(audit: Any) -> str | None:
+    """Why a model's probes were scored by their generations only (a served model without prompt
+    log-probabilities; ``chat mode, ...`` for one used through /v1/chat/completions), or None
+    when they were scored by likelihood."""
+    info = getattr(audit, "model", None)
+    reason = getattr(info, "generation_only", None)
+    probes = getattr(audit, "probes", None) or []
+    if reason is None and not (probes and all(getattr(p, "scoring", None) == "generation"
+                                              for p in probes)):
+        return None
+    reason = reason or "the server gave no prompt log-probabilities"
+    return f"chat mode, {reason}" if getattr(info, "api", None) == "chat" else reason
+
+
+def _has(audit: Any, kind: str) -> bool:
+    return any(getattr(p, "kind", "") == kind for p in getattr(audit, "probes", None) or [])
+
+
 def cutoff_line(audit: Any, t: Thresholds) -> VerdictLine:
     est = audit.recency.cutoff if audit.recency is not None else None
     base: dict[str, Any] = {"question": "cutoff", "title": "Knowledge cutoff", "anchor": "recency"}
@@ -122,6 +140,11 @@ def believed_line(audit: Any, t: Thresholds) -> VerdictLine:
     bel = audit.recency.believed if audit.recency is not None else None
     base: dict[str, Any] = {"question": "believed_year", "title": "Believed year",
                             "anchor": "changing"}
+    gen = generation_only(audit)
+    if bel is None and gen and _has(audit, "changing"):
+        return VerdictLine(**base, status="info", headline="not measured", sentence=(
+            f"Not measured: scored by generation only ({gen}), so the answers of the changing "
+            "facts got no probabilities to compare."))
     if bel is None or bel.believed_year is None:
         sentence = bel.verdict if bel is not None else "No changing facts were scored."
         return VerdictLine(**base, status="info", headline="not measured", sentence=sentence)
@@ -152,6 +175,15 @@ def accuracy_line(audit: Any, t: Thresholds) -> VerdictLine:
                            sentence="No dated facts with a correct answer were scored.")
     status = _interval_status(overall.accuracy, overall.ci_low, overall.ci_high,
                               t.min_recency_accuracy, higher_is_better=True)
+    if gen := generation_only(audit):
+        return VerdictLine(**base, status=status, value=overall.accuracy, headline=(
+            f"{overall.accuracy:.0%} ({overall.ci_low:.0%}–{overall.ci_high:.0%}), "
+            "generation-only"), sentence=(
+            f"Scored by generation only ({gen}): the model's free generation started with an "
+            f"accepted answer for {overall.correct} of {overall.n} facts ({overall.accuracy:.0%}, "
+            f"95% interval {overall.ci_low:.0%}–{overall.ci_high:.0%}); the choices were not "
+            f"ranked. Warn below {t.min_recency_accuracy:.0%}, fail when the whole interval is "
+            "below it."))
     sentence = (
         f"The model ranked a correct answer first for {overall.correct} of {overall.n} facts "
         f"({overall.accuracy:.0%}, 95% interval {overall.ci_low:.0%}–{overall.ci_high:.0%}); "
@@ -167,6 +199,11 @@ def confabulation_line(audit: Any, t: Thresholds) -> VerdictLine:
     conf = audit.recency.confabulation if audit.recency is not None else None
     base: dict[str, Any] = {"question": "confabulation", "title": "Confabulation",
                             "anchor": "confabulation"}
+    gen = generation_only(audit)
+    if gen and _has(audit, "control"):
+        return VerdictLine(**base, status="info", headline="not measured", sentence=(
+            f"Not measured: scored by generation only ({gen}), so the made-up answers of the "
+            "fabricated-event controls got no probabilities."))
     if conf is None or conf.rate is None:
         return VerdictLine(**base, status="info", headline="not measured",
                            sentence="No fabricated-event controls were scored.")

@@ -520,6 +520,40 @@ def test_misaligned_echo_is_detected(server):
         backend.loglikelihood([("a", " b")])
 
 
+def tickets(tmp_path: Path):
+    """Twelve dated tickets, as the runner reads them for --data."""
+    import numpy as np
+
+    from alignaudit.alignment import DataSettings, load_user_data
+
+    data = tmp_path / "tickets.jsonl"
+    data.write_text("".join(json.dumps({"body": f"Ticket {i}: the {'router ' * (i % 3)}restarts "
+                                                f"after update {i}.",
+                                        "created": f"2024-{1 + i:02d}-01"}) + "\n"
+                            for i in range(12)), encoding="utf-8")
+    settings = DataSettings(paths=[str(data)], text_column="body", date_column="created")
+    rng = np.random.default_rng(0)
+    return load_user_data(settings, rng), settings, rng
+
+
+def test_data_through_a_generation_only_model_skips_perplexity(server, tmp_path):
+    """--data through a server without prompt log-probabilities: perplexity (and by period) is
+    skipped with a note instead of ending the run; fertility and novel terms still come."""
+    from alignaudit.alignment import model_view
+
+    def no_echo(method: str, path: str, body: dict) -> Reply:
+        if body.get("echo"):
+            return 400, {}, {"error": {"message": "echo is not supported"}}
+        return server.default(method, path, body)
+
+    server.handler = no_echo
+    docs, settings, rng = tickets(tmp_path)
+    view = model_view(make_backend(server), docs, docs.texts[::-1], settings, rng)
+    assert view["perplexity"] is None and "perplexity_by_period" not in view
+    assert "it refused echo + logprobs: echo is not supported" in view["perplexity_skipped"]
+    assert view["fertility"] is not None and view["novel_terms"] is not None
+
+
 # ----------------------------------------------------------------------- the resume journal
 PAIRS = [(f"In {2000 + i} the prize went to", f" winner number {i}") for i in range(10)]
 TEXTS = [f"Document {i} says {'word ' * i}and ends." for i in range(8)]
@@ -813,4 +847,12 @@ def test_cli_run_against_a_server_without_prompt_logprobs(server, tmp_path, monk
     assert model["suites"][0]["scoring"] == "generation"
     # the fake server answers " Paris." to everything: no mini-suite fact accepts that
     assert model["suites"][0]["accuracy"] == 0.0
+    reason = ("no usable prompt log-probabilities from /v1/completions; it refused echo + "
+              "logprobs: echo is not supported")
+    assert model["model"]["generation_only"] == reason
+    assert model["recency"]["confabulation"] is None  # no probabilities: not a 0% rate
+    summary = (out / "summary.md").read_text(encoding="utf-8")
+    assert f"Scored by generation only ({reason})" in summary
+    assert "Confabulation | **INFO** not measured" in summary
+    assert f"Scored by <b>generation only</b> ({reason})" in (out / "report.html").read_text()
     assert data["runtime"]["models"]["fake-model"]["request_latency"]["n"] > 0

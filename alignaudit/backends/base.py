@@ -67,6 +67,9 @@ class ModelInfo(BaseModel):
     claimed_cutoff: str | None = Field(default=None, description="Cutoff the model card claims.")
     trust_remote_code: bool = Field(default=False, description="Remote code was allowed.")
     license: str | None = Field(default=None, description="License, where known.")
+    generation_only: str | None = Field(
+        default=None, description="Why no likelihoods could be had, so that probes were scored "
+        "by their generations only; None when likelihoods were available.")
 
 
 @runtime_checkable

@@ -472,6 +472,9 @@ class OpenAIBackend:
         with self._lock:
             if self._support is None:
                 self._support = self._journaled_probe()
+                if not self._support:
+                    self.info = self.info.model_copy(update={"generation_only": (
+                        "no usable prompt log-probabilities from /v1/completions; " + self._why)})
             return self._support
 
     def _journaled_probe(self) -> bool:
