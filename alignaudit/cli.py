@@ -120,6 +120,10 @@ def run(
     concurrency: Annotated[int | None, typer.Option(
         help="--backend openai: requests in flight at once (default 4); lower it for a server "
         "that rate-limits or is overloaded, raise it for one that batches many.")] = None,
+    api: Annotated[str | None, typer.Option(
+        help="--backend openai: auto (default: /v1/completions, switching to chat mode when the "
+        "server lacks it or refuses the model as a chat model), completions, or chat "
+        "(/v1/chat/completions; generation-only scoring).")] = None,
     price_per_hour: Annotated[float | None, typer.Option(
         help="Hardware price per hour, for an estimated cost per million tokens.")] = None,
     data: DataOpt = [],  # noqa: B006 - typer reads the default
@@ -155,7 +159,7 @@ def run(
         allow_pickle=allow_pickle, device_map=device_map, backend=_backend(backend, base_url),
         base_url=base_url, api_key_env=api_key_env, timeout=_timeout(timeout),
         max_retries=_max_retries(max_retries), concurrency=_concurrency(concurrency),
-        price_per_hour=price_per_hour,
+        api=_api(api), price_per_hour=price_per_hour,
         fail_on=_gates(fail_on, policy),
         data=_data_settings(data, text_column, date_column, split, sample, reference,
                             reference_size, embedder, permutations, save_embeddings),
@@ -259,6 +263,16 @@ def _concurrency(value: int | None) -> int | None:
     return value
 
 
+API_MODES = ("auto", "completions", "chat")
+
+
+def _api(value: str | None) -> str | None:
+    if value is not None and value not in API_MODES:
+        raise UsageError(f"--api {value}: use `auto` (the default: /v1/completions, or chat mode "
+                         "when the server only has chat completions), `completions` or `chat`.")
+    return value
+
+
 def _data_settings(paths: list[Path], text_column: str | None, date_column: str | None,
                    split: str, sample: int | None, reference: str, reference_size: int,
                    embedder: str | None, permutations: int,
@@ -310,7 +324,8 @@ def console_summary(audit: ModelAudit) -> str:  # noqa: F821 - imported lazily
     """The findings of one model as a few lines of text for the terminal."""
     lines = [f"== {audit.model.display_name}"]
     if audit.model.generation_only:
-        lines.append(f"  scored by generation only ({audit.model.generation_only})")
+        mode = " in chat mode" if audit.model.api == "chat" else ""
+        lines.append(f"  scored by generation only{mode} ({audit.model.generation_only})")
     for s in audit.suites:
         parts = []
         if s.n_facts:

@@ -56,6 +56,9 @@ class RunConfig(_Model):
         default=None, description="--max-retries of a failed request (None: 4).")
     concurrency: int | None = Field(
         default=None, description="--concurrency: requests in flight at once (None: 4).")
+    api: str | None = Field(
+        default=None, description="--api of an openai server: auto, completions or chat "
+        "(None: auto, which uses chat mode when /v1/completions is missing).")
     price_per_hour: float | None = Field(
         default=None, description="--price-per-hour of the hardware, for cost per token.")
     data: DataSettings | None = Field(default=None, description="--data options, if any.")

@@ -102,7 +102,7 @@ def load_backend(spec: str, config: RunConfig, progress: bool) -> Any:
         if not config.base_url:
             raise UserError("--backend openai needs --base-url, e.g. http://127.0.0.1:8000/v1.")
         given: dict[str, Any] = {"timeout": config.timeout, "max_retries": config.max_retries,
-                                 "max_workers": config.concurrency}
+                                 "max_workers": config.concurrency, "api": config.api}
         return OpenAIBackend.connect(ServerOptions(
             base_url=config.base_url, model=spec, api_key_env=config.api_key_env,
             progress=progress, **{k: v for k, v in given.items() if v is not None}))
@@ -148,8 +148,9 @@ def audit_model(
         peak_accelerator_bytes=peak_accelerator(),
         request_latency=usage.latency_summary() if hasattr(usage, "latency_summary") else {},
     )
-    # what the backend learnt while it ran: why it scored by generation only, if it did
-    info = info.model_copy(update={"generation_only": backend.info.generation_only})
+    # what the backend learnt while it ran: the endpoint, and why it scored by generation only
+    info = info.model_copy(update={"api": backend.info.api,
+                                   "generation_only": backend.info.generation_only})
     claimed = date_to_year_fraction(info.claimed_cutoff) if info.claimed_cutoff else None
     recency = analyse(results, np.random.default_rng(config.seed),
                       now=date_to_year_fraction(config.as_of), claimed=claimed) if results else None

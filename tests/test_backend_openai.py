@@ -27,6 +27,8 @@ import pytest
 
 from alignaudit.backends.base import Backend
 from alignaudit.backends.openai import (
+    CHAT_SYSTEM,
+    CHAT_WHY,
     PROBE_PROMPT,
     Echo,
     LoglikelihoodUnsupported,
@@ -37,6 +39,7 @@ from alignaudit.backends.openai import (
     public_url,
     retry_delay,
     score_continuation,
+    strip_echo,
 )
 from alignaudit.errors import UserError
 from alignaudit.journal import Journal, journaled_value
@@ -89,7 +92,27 @@ def echo_response(prompt: str, generated: str = " ok", bos: str = "",
             "usage": {"prompt_tokens": len(tokens) - 1, "completion_tokens": 1}}
 
 
+def chat_response(content: str | None) -> dict:
+    return {"object": "chat.completion", "model": "fake-model",
+            "choices": [{"index": 0, "finish_reason": "stop",
+                         "message": {"role": "assistant", "content": content}}],
+            "usage": {"prompt_tokens": 30, "completion_tokens": 4}}
+
+
 Reply = tuple[int, dict[str, str], Any]
+
+OPENAI_CHAT_MODEL = {"error": {
+    "message": "This is a chat model and not supported in the v1/completions endpoint. Did you "
+               "mean to use v1/chat/completions?",
+    "type": "invalid_request_error", "param": "model", "code": None}}
+"""What api.openai.com answers (HTTP 404) to /v1/completions for a chat model."""
+CHAT_ONLY_REPLIES: dict[str, tuple[int, Any]] = {
+    "openai-chat-model": (404, OPENAI_CHAT_MODEL),
+    "vllm-not-found": (404, {"detail": "Not Found"}),  # a server without the route
+    "method-not-allowed": (405, {"detail": "Method Not Allowed"}),
+    "chat-model-400": (400, {"error": {"message": "The model fake-model is a chat model; "
+                                                 "use /v1/chat/completions"}}),
+}
 
 
 class FakeServer:
@@ -156,6 +179,8 @@ class FakeServer:
             text = " Paris.\nThe end"
             return 200, {}, {"choices": [{"text": text[: body["max_tokens"] * 8]}],
                              "usage": {"completion_tokens": 3}}
+        if path == "/v1/chat/completions":  # a chat model that repeats the user's text first
+            return 200, {}, chat_response(body["messages"][-1]["content"] + " Paris.\nThe end")
         return 404, {}, {"error": {"message": f"no route {path}"}}
 
     def paths(self, path: str) -> list[dict[str, Any]]:
@@ -676,6 +701,172 @@ def test_journaled_values_come_back_bit_for_bit(tmp_path):
     assert journaled_value(Journal(path, "another model"), "nll", [0], lambda: 1.0) == 1.0
 
 
+# ----------------------------------------------------------------------- chat mode
+def chat_only_server(server: FakeServer, kind: str = "openai-chat-model") -> None:
+    """Make the fake a chat-only API: /v1/completions answers as ``kind`` says."""
+    status, payload = CHAT_ONLY_REPLIES[kind]
+
+    def handler(method: str, path: str, body: dict) -> Reply:
+        if path == "/v1/completions":
+            return status, {}, payload
+        return server.default(method, path, body)
+
+    server.handler = handler
+
+
+@pytest.mark.parametrize("kind", list(CHAT_ONLY_REPLIES))
+def test_chat_mode_is_detected_once_from_a_chat_only_api(server, kind, caplog):
+    """404 "Not Found", OpenAI's "This is a chat model" error (and a 405, or a 400 naming a chat
+    model) on /v1/completions switch the backend to chat mode once, with one log line."""
+    chat_only_server(server, kind)
+    backend = make_backend(server, max_workers=3)
+    with caplog.at_level("WARNING", logger="alignaudit.backends.openai"):
+        assert backend.supports_loglikelihood is False
+        out = backend.generate(PROMPTS, max_new_tokens=4, stop=["\n"])
+        assert backend.generate(PROMPTS[:2], max_new_tokens=4, stop=["\n"]) == out[:2]
+    assert out == [" Paris."] * len(PROMPTS)  # the repeated prompt is gone, cut at the stop
+    assert backend.api == "chat" and backend.info.api == "chat"
+    assert backend.info.generation_only == CHAT_WHY
+    assert len(server.paths("/v1/completions")) == 1  # probed once, then cached
+    chats = server.paths("/v1/chat/completions")
+    assert sorted(r["body"]["messages"][-1]["content"] for r in chats) == \
+        sorted(PROMPTS + PROMPTS[:2])
+    switched = [r for r in caplog.records if "switching to chat mode" in r.getMessage()]
+    assert len(switched) == 1, caplog.text
+    assert "/v1/completions is not available" in switched[0].getMessage()
+    assert f"HTTP {CHAT_ONLY_REPLIES[kind][0]}" in switched[0].getMessage()
+    with pytest.raises(LoglikelihoodUnsupported, match="chat mode.*chat-only endpoint"):
+        backend.loglikelihood(PAIRS[:1])
+    with pytest.raises(LoglikelihoodUnsupported, match="chat-only endpoint"):
+        backend.perplexity(TEXTS[:1])
+
+
+def test_chat_mode_is_detected_by_a_generation_as_well(server):
+    """Without the support probe first, the first generation finds out: requests wait for it,
+    and every prompt is answered through /v1/chat/completions."""
+    chat_only_server(server, "vllm-not-found")
+    backend = make_backend(server, max_workers=4)
+    assert backend.generate(PROMPTS, max_new_tokens=4, stop=["\n"]) == [" Paris."] * len(PROMPTS)
+    assert len(server.paths("/v1/completions")) == 1
+    assert len(server.paths("/v1/chat/completions")) == len(PROMPTS)
+
+
+def test_a_404_for_a_missing_model_is_not_chat_mode(server):
+    server.handler = lambda m, p, b: (
+        (404, {}, {"error": {"message": "The model `fake-model` does not exist or you do not "
+                                        "have access to it."}})
+        if p == "/v1/completions" else server.default(m, p, b))
+    backend = make_backend(server)
+    with pytest.raises(UserError, match="answered 404.*does not exist"):
+        backend.generate(["Hi"], max_new_tokens=2, stop=[])
+    assert backend.api is None and not server.paths("/v1/chat/completions")
+
+
+def test_forced_chat_mode_sends_chat_requests_only(server):
+    """--api chat: no /v1/completions request at all; each generation is a chat request with
+    the continuation instruction, the prompt as the user message, temperature 0, max_tokens and
+    the stop strings."""
+    backend = make_backend(server, api="chat")
+    assert backend.supports_loglikelihood is False
+    out = backend.generate(["The capital of France is"], max_new_tokens=5, stop=["\n", "."])
+    assert out == [" Paris"]
+    assert not server.paths("/v1/completions")
+    (request,) = server.paths("/v1/chat/completions")
+    body = request["body"]
+    assert body["messages"] == [{"role": "system", "content": CHAT_SYSTEM},
+                                {"role": "user", "content": "The capital of France is"}]
+    assert body["temperature"] == 0 and body["max_tokens"] == 5 and body["stop"] == ["\n", "."]
+    assert body["model"] == "fake-model"
+    assert backend.info.api == "chat" and backend.info.generation_only == CHAT_WHY
+    assert backend.usage.tokens_generated == 4 and backend.usage.requests == 1
+
+
+def test_forced_completions_mode_never_switches(server):
+    chat_only_server(server)
+    backend = make_backend(server, api="completions")
+    with pytest.raises(UserError, match=r"answered 404.*chat model.*pass --api chat"):
+        backend.generate(["Hi"], max_new_tokens=2, stop=[])
+    assert not server.paths("/v1/chat/completions")
+
+
+def test_the_generation_is_the_reply_without_the_repeated_prompt(server):
+    """What the fake returned, less a repeat of the prompt (or of its end) at its start."""
+    replies = {"Q1: the year": "Q1: the year 2020 was",  # the whole prompt repeated
+               "In March 2020 the WHO declared it a": "The WHO declared it a pandemic.",
+               "The capital of France is": "Paris, of course",  # no repeat
+               "Say": "...something",
+               "The winner was": "  \n  Argentina"}
+
+    def chat(method: str, path: str, body: dict) -> Reply:
+        if path == "/v1/chat/completions":
+            return 200, {}, chat_response(replies[body["messages"][-1]["content"]])
+        return server.default(method, path, body)
+
+    server.handler = chat
+    backend = make_backend(server, api="chat")
+    out = backend.generate(list(replies), max_new_tokens=8, stop=["\n"])
+    assert out == [" 2020 was", " pandemic.", " Paris, of course", " something", " Argentina"]
+    assert strip_echo("In 2021 the Lunar Reef treaty was signed in", "In 2021 the Lunar Reef "
+                      "Treaty was signed in") == ""
+    assert strip_echo("won by Argentina", "The final was won by") == " Argentina"
+    assert strip_echo("by Argentina", "The final was won by") == " by Argentina"  # one word
+    assert strip_echo("It wasn't", "It was") == " It wasn't"  # "was" is not "wasn't"
+    assert strip_echo(", and so on", "One, two") == ", and so on"
+
+
+def test_chat_mode_resumes_sending_only_the_unfinished_chat_requests(server, tmp_path):
+    """A chat-mode run that fails part-way: the re-run goes straight to chat mode (the switch is
+    journaled) and sends only the chat requests that had not been answered."""
+    chat_only_server(server)
+    expected = make_backend(server).generate(PROMPTS, max_new_tokens=4, stop=["\n"])
+    server.requests.clear()
+    answered: list[str] = []
+
+    def revoke_at_question_3(method: str, path: str, body: dict) -> Reply:
+        if path == "/v1/completions":
+            return 404, {}, OPENAI_CHAT_MODEL
+        prompt = body.get("messages", [{}])[-1].get("content", "")
+        if "Question 3" in prompt:
+            return 401, {}, {"error": {"message": "key revoked"}}
+        reply = server.default(method, path, body)
+        with server.lock:
+            answered.append(prompt)
+        return reply
+
+    server.handler = revoke_at_question_3
+    journal = tmp_path / "journal.jsonl"
+    with pytest.raises(UserError, match="HTTP 401"):
+        journaled_backend(server, journal, max_workers=2).generate(
+            PROMPTS, max_new_tokens=4, stop=["\n"])
+    assert set(PROMPTS[:3]) <= set(answered) and PROMPTS[3] not in answered
+
+    chat_only_server(server)
+    server.requests.clear()
+    resumed = journaled_backend(server, journal, max_workers=2)
+    assert resumed.generate(PROMPTS, max_new_tokens=4, stop=["\n"]) == expected
+    assert not server.paths("/v1/completions")  # chat mode came from the journal
+    resent = [r["body"]["messages"][-1]["content"] for r in server.paths("/v1/chat/completions")]
+    assert sorted(resent) == sorted(p for p in PROMPTS if p not in answered)
+    assert resumed.info.api == "chat"
+    server.requests.clear()  # a third run: everything is journaled, nothing is sent
+    assert journaled_backend(server, journal).generate(PROMPTS, 4, ["\n"]) == expected
+    assert server.requests == []
+
+
+def test_chat_mode_skips_perplexity_with_a_note(server, tmp_path):
+    """--data through a chat-mode model: perplexity (and by period) is skipped with a note;
+    fertility and novel terms still come (from token counts)."""
+    from alignaudit.alignment import model_view
+
+    docs, settings, rng = tickets(tmp_path)
+    backend = make_backend(server, api="chat")
+    view = model_view(backend, docs, docs.texts[::-1], settings, rng)
+    assert view["perplexity"] is None and "perplexity_by_period" not in view
+    assert "chat-only endpoint: no prompt log-probabilities" in view["perplexity_skipped"]
+    assert view["fertility"] is not None and view["novel_terms"] is not None
+    assert not server.paths("/v1/completions")
+
+
 # ----------------------------------------------------------------------- a real llama.cpp server
 SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 COVID = "In March 2020 the World Health Organization declared COVID-19 a"
@@ -849,10 +1040,78 @@ def test_cli_run_against_a_server_without_prompt_logprobs(server, tmp_path, monk
     assert model["suites"][0]["accuracy"] == 0.0
     reason = ("no usable prompt log-probabilities from /v1/completions; it refused echo + "
               "logprobs: echo is not supported")
-    assert model["model"]["generation_only"] == reason
+    assert model["model"]["generation_only"] == reason and model["model"]["api"] == "completions"
     assert model["recency"]["confabulation"] is None  # no probabilities: not a 0% rate
     summary = (out / "summary.md").read_text(encoding="utf-8")
     assert f"Scored by generation only ({reason})" in summary
     assert "Confabulation | **INFO** not measured" in summary
     assert f"Scored by <b>generation only</b> ({reason})" in (out / "report.html").read_text()
     assert data["runtime"]["models"]["fake-model"]["request_latency"]["n"] > 0
+
+
+def test_cli_run_against_a_chat_only_api(server, tmp_path, monkeypatch, caplog):
+    """`run --backend openai` on a chat-only API (the default --api auto): chat mode, every
+    result generation-only with the chat-mode reason, said in results.json, the report and the
+    summary; the API key (which this careless server repeats in its error) appears nowhere."""
+    from typer.testing import CliRunner
+
+    from alignaudit.cli import app
+    from tests.conftest import MINI_SUITE
+
+    def careless(method: str, path: str, body: dict) -> Reply:
+        if path == "/v1/completions":
+            return 404, {}, {"error": {"message": OPENAI_CHAT_MODEL["error"]["message"]
+                                       + f" (key {SECRET})"}}
+        return server.default(method, path, body)
+
+    server.handler = careless
+    monkeypatch.setenv(KEY_ENV, SECRET)
+    out = tmp_path / "chat"
+    with caplog.at_level("INFO"):
+        result = CliRunner().invoke(app, [
+            "run", "--backend", "openai", "--base-url", server.url, "--api-key-env", KEY_ENV,
+            "--model", "fake-model", "--probes", str(MINI_SUITE), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "switching to chat mode" in caplog.text
+    assert "scored by generation only in chat mode (chat-only endpoint" in result.output
+    data = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    model = data["models"][0]
+    assert model["model"]["api"] == "chat" and model["model"]["generation_only"] == CHAT_WHY
+    assert {p["scoring"] for p in model["probes"]} == {"generation"}
+    assert {p["generation"] for p in model["probes"]} == {" Paris."}  # the echo stripped
+    assert model["recency"]["confabulation"] is None  # controls have no probabilities
+    page = (out / "report.html").read_text(encoding="utf-8")
+    summary = (out / "summary.md").read_text(encoding="utf-8")
+    for text in (page, summary):
+        assert "generation only (chat mode, chat-only endpoint: no prompt log-probabilities)" \
+            in text
+    chats = server.paths("/v1/chat/completions")
+    assert chats and all(r["headers"]["Authorization"] == f"Bearer {SECRET}" for r in chats)
+    written = [p.read_text(encoding="utf-8") for p in out.rglob("*") if p.is_file()]
+    assert len(written) >= 4  # results, page, summary and the journal
+    for text in [*written, result.output, caplog.text]:
+        assert SECRET not in text
+    assert "***" in caplog.text  # the key the server repeated, redacted in the log line
+
+
+@pytest.mark.integration
+def test_llama_server_in_chat_mode_scores_recency_by_generation(llama_server, tmp_path):
+    """`--api chat` against llama-cpp-python's /v1/chat/completions (SmolLM2's chat template):
+    a few recency probes, each generation-only with a non-empty generation."""
+    from typer.testing import CliRunner
+
+    from alignaudit.cli import app
+
+    url, model = llama_server
+    out = tmp_path / "chat"
+    result = CliRunner().invoke(app, [
+        "run", "--backend", "openai", "--base-url", url, "--model", model, "--api", "chat",
+        "--probes", "recency", "--limit", "3", "--concurrency", "1", "--out", str(out),
+        "--quiet"])
+    assert result.exit_code == 0, result.output
+    audit = json.loads((out / "results.json").read_text(encoding="utf-8"))["models"][0]
+    assert audit["model"]["api"] == "chat" and audit["model"]["generation_only"] == CHAT_WHY
+    probes = audit["probes"]
+    assert len(probes) == 3 and {p["scoring"] for p in probes} == {"generation"}
+    assert all(p["generation"].strip() for p in probes), [p["generation"] for p in probes]
+    assert audit["suites"][0]["scoring"] == "generation"

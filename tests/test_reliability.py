@@ -714,6 +714,49 @@ def test_served_model_concurrency_is_an_option(tmp_path: Path) -> None:
     assert "--concurrency" in cli("run", "--help").stdout
 
 
+def test_served_model_api_option_and_chat_mode(tmp_path: Path) -> None:
+    """A chat-only API is found and used in chat mode (one line says so); --api chat forces chat
+    mode, --api completions refuses it with a way out; --api is recorded in results.json."""
+    from tests.test_backend_openai import OPENAI_CHAT_MODEL, FakeServer
+
+    server = FakeServer()
+
+    def chat_only(method: str, path: str, body: dict):
+        if path == "/v1/completions":
+            return 404, {}, OPENAI_CHAT_MODEL
+        return server.default(method, path, body)
+
+    try:
+        base = ["run", "--backend", "openai", "--base-url", server.url, "--model", "fake-model",
+                "--probes", str(MINI_SUITE), "--quiet", "--as-of", "2026-01-01"]
+        server.handler = chat_only
+        proc = cli(*base, "--out", str(tmp_path / "auto"))
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stderr.count("switching to chat mode") == 1, proc.stderr
+        assert "This is a chat model" in proc.stderr
+        assert len(server.paths("/v1/completions")) == 1
+        err = user_error(cli(*base, "--api", "completions", "--out", str(tmp_path / "refused")))
+        assert "answered 404" in err and "pass --api chat" in err
+        assert "switching to chat mode" not in err
+        server.handler = server.default  # a server with both endpoints
+        server.requests.clear()
+        proc = cli(*base, "--api", "chat", "--out", str(tmp_path / "forced"))
+        assert proc.returncode == 0, proc.stderr
+        assert not server.paths("/v1/completions") and server.paths("/v1/chat/completions")
+    finally:
+        server.close()
+    for out, given in (("auto", None), ("forced", "chat")):
+        data = json.loads((tmp_path / out / "results.json").read_text(encoding="utf-8"))
+        assert data["config"]["api"] == given
+        model = data["models"][0]
+        assert model["model"]["api"] == "chat"
+        assert model["model"]["generation_only"] == \
+            "chat-only endpoint: no prompt log-probabilities"
+        assert {p["scoring"] for p in model["probes"]} == {"generation"}
+        assert "chat mode" in (tmp_path / out / "report.html").read_text(encoding="utf-8")
+    assert "--api" in cli("run", "--help").stdout
+
+
 # ------------------------------------------------------------------------------ options
 @pytest.mark.parametrize("option", [
     ["--batch-size", "0"], ["--batch-size", "-1"], ["--batch-size", "1.5"],
@@ -724,6 +767,7 @@ def test_served_model_concurrency_is_an_option(tmp_path: Path) -> None:
     ["--timeout", "nan"], ["--timeout", "inf"], ["--timeout", "soon"], ["--max-retries", "-1"],
     ["--max-retries", "1.5"], ["--concurrency", "0"], ["--concurrency", "-2"],
     ["--concurrency", "1.5"], ["--concurrency", "lots"], ["--concurrency", "100000"],
+    ["--api", "grpc"], ["--api", "Chat"], ["--api", ""],
 ])
 def test_bad_option_values_exit_2_before_anything_loads(option: list[str],
                                                         tmp_path: Path) -> None:

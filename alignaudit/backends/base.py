@@ -67,9 +67,13 @@ class ModelInfo(BaseModel):
     claimed_cutoff: str | None = Field(default=None, description="Cutoff the model card claims.")
     trust_remote_code: bool = Field(default=False, description="Remote code was allowed.")
     license: str | None = Field(default=None, description="License, where known.")
+    api: str | None = Field(
+        default=None, description="Served models: the endpoint used, `completions` "
+        "(/v1/completions) or `chat` (/v1/chat/completions, chat mode).")
     generation_only: str | None = Field(
         default=None, description="Why no likelihoods could be had, so that probes were scored "
-        "by their generations only; None when likelihoods were available.")
+        "by their generations only (e.g. `chat-only endpoint: no prompt log-probabilities`); "
+        "None when likelihoods were available.")
 
 
 @runtime_checkable

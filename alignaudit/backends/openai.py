@@ -33,6 +33,18 @@ keyed by the request (context and continuation, text, or the completion body), t
 URL, the model name and the stable fields of the server's model entry (``root``, ``meta``, ...),
 so another server or model never reuses them. A re-run after a failure or Ctrl-C sends only the
 requests that had not finished and gives the same results.
+
+Chat mode. Many hosted APIs (and some servers) only have ``/v1/chat/completions``. With ``api``
+``auto`` (the default) the first request this backend sends to ``/v1/completions`` decides: an
+answer keeps the text-completions path; HTTP 404/405/501 (unless the server says the *model* is
+missing), or an error saying the model is a chat model / not supported on that endpoint, switches
+the backend to chat mode for good, with one log line. The switch is journaled, so a resumed run
+goes straight to chat mode. ``api="chat"`` forces chat mode, ``api="completions"`` forbids it. In
+chat mode generations are ``POST /v1/chat/completions`` (temperature 0, ``max_tokens``, the stop
+strings) with a short system instruction to continue the user's text and the probe prompt as the
+user message; a repeat of the prompt (or of its end) at the start of the reply is removed. Chat
+APIs give no prompt log-probabilities, so results are generation-only, with the reason
+:data:`CHAT_WHY`.
 """
 
 from __future__ import annotations
@@ -53,7 +65,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -74,6 +86,26 @@ PROBE_PROMPT = "The quick brown fox jumps over the lazy dog. The sun rose over t
 MAX_BODY = 64 << 20
 LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1"})
 CONTEXT_TOO_LONG = re.compile(r"context (window|length)|maximum context|too long|exceed", re.I)
+CHAT_ONLY = re.compile(
+    r"chat[ _-]?model|chat/completions|chat[ _-]completions? (?:endpoint|api)"
+    r"|not supported (?:in|on|by|for|with) (?:the )?(?:/?v1/)?completions"
+    r"|does(?: not|n't) support (?:the )?(?:/?v1/)?completions"
+    r"|completions? (?:endpoint|api) is not supported", re.I)
+"""What servers say when a model can only be reached through /v1/chat/completions (OpenAI: "This
+is a chat model and not supported in the v1/completions endpoint. Did you mean to use
+v1/chat/completions?")."""
+MODEL_MISSING = re.compile(
+    r"\bmodel\b.*\b(?:does not exist|not found|unknown|no such|not available)"
+    r"|(?:unknown|no such) model", re.I)
+"""A 404 that says the *model* is missing is not a missing endpoint: no chat mode for it."""
+CHAT_WHY = "chat-only endpoint: no prompt log-probabilities"
+"""Why a model used in chat mode is scored by generation only (recorded in results.json)."""
+CHAT_SYSTEM = (
+    "You continue text. The user's message is the beginning of a sentence or passage. Reply "
+    "with only the words that come next, picking up exactly where the text stops. Do not repeat "
+    "the user's text, and add no quotes, notes or explanations.")
+"""The system message of every chat-mode request; the probe prompt is the user message."""
+ApiMode = Literal["auto", "completions", "chat"]
 FINGERPRINT_FIELDS = ("root", "parent", "owned_by", "max_model_len", "context_length", "meta")
 """Fields of a server's model entry that name the weights it serves (``created`` changes on
 every request to vLLM, so it is left out)."""
@@ -90,6 +122,9 @@ class ServerOptions(BaseModel):
         default=None, description="Environment variable holding the API key; None = no key."
     )
     display_name: str | None = Field(default=None, description="Short name for tables.")
+    api: ApiMode = Field(
+        default="auto", description="--api: auto (chat mode when /v1/completions is missing or "
+        "refuses the model), completions or chat.")
     max_workers: int = Field(default=4, ge=1, le=256,
                              description="Requests in flight at once (--concurrency).")
     timeout: float = Field(default=120.0, gt=0, le=86400.0,
@@ -119,6 +154,10 @@ class _Rejected(ServerError):
 
 class _Malformed(UserError):
     """The server answered with something that is not an OpenAI-compatible response."""
+
+
+class _ChatOnly(Exception):
+    """This backend is in chat mode: the request must go to /v1/chat/completions instead."""
 
 
 @dataclass
@@ -235,6 +274,43 @@ def echo_lines_up(response: Any, echo: Echo, prompt: str) -> bool:
             and all(v is not None for v in echo.logprobs[1:]))
 
 
+def chat_only(exc: ServerError) -> bool:
+    """Whether a failed /v1/completions request says that only chat completions are served: the
+    endpoint is missing (404, 405, 501; a 404 naming a missing *model* does not count) or the
+    server refuses the model as a chat model."""
+    status = exc.status
+    if status is None or status in (401, 403):
+        return False
+    if 400 <= status < 500 and CHAT_ONLY.search(exc.detail):
+        return True
+    return status in (404, 405, 501) and not MODEL_MISSING.search(exc.detail)
+
+
+ELLIPSIS = re.compile(r"^(?:\.\.\.|…)\s*")
+NO_SPACE_BEFORE = frozenset(",.;:!?)]}'\u2019\"")
+
+
+def strip_echo(reply: str, prompt: str, min_words: int = 2) -> str:
+    """A chat reply as a continuation of ``prompt``: a repeat of the prompt, or of its last
+    ``min_words`` or more words, at the start of the reply is removed (case and spacing aside),
+    as is a leading ellipsis; the rest keeps one leading space where the prompt needs it."""
+    text = reply.strip()
+    words = prompt.split()
+    for start in range(len(words)):
+        suffix = words[start:]
+        if len(suffix) < min(min_words, len(words)):
+            break
+        pattern = r"\s*".join(re.escape(w) for w in suffix) + r"(?![\w])"
+        found = re.match(pattern, text, re.I)
+        if found:
+            text = text[found.end():]
+            break
+    text = ELLIPSIS.sub("", text.lstrip())
+    if text and prompt and not prompt[-1].isspace() and text[0] not in NO_SPACE_BEFORE:
+        text = " " + text
+    return text
+
+
 def api_root(base_url: str) -> str:
     """The server's root URL: ``base_url`` without a trailing slash or ``/v1``."""
     url = base_url.strip().rstrip("/")
@@ -251,10 +327,11 @@ def public_url(url: str) -> str:
 
 
 def _malformed(where: str, what: str) -> _Malformed:
+    endpoint = "chat-completions" if where.endswith("/chat/completions") else "text-completions"
     return _Malformed(
         f"The answer from {where} is not what an OpenAI-compatible server sends ({what}). "
         "Check that --base-url points at the API itself (for example http://HOST:PORT/v1) "
-        "and that the server implements the text-completions endpoint."
+        f"and that the server implements the {endpoint} endpoint."
     )
 
 
@@ -347,6 +424,7 @@ class _Client:
 
     def _http_error(self, path: str, status: int, detail: str) -> ServerError:
         where, said = f"{self.shown}{path}", f" The server said: {detail}" if detail else ""
+        hint = self._chat_hint(path, status, detail)
         tries = f"after {self._tries()}"
         if status in (401, 403):
             env = self.options.api_key_env
@@ -371,9 +449,17 @@ class _Client:
                        "may be out of memory, or overloaded"
                        + (f"; if so, {fewer}." if fewer else "."))
         else:
-            return _Rejected(f"{where} rejected the request (HTTP {status}).{said}",
+            return _Rejected(f"{where} rejected the request (HTTP {status}).{said}{hint}",
                              status=status, detail=detail)
-        return ServerError(message + said, status=status, detail=detail)
+        return ServerError(message + said + hint, status=status, detail=detail)
+
+    def _chat_hint(self, path: str, status: int, detail: str) -> str:
+        """With --api completions forced, the way out when a chat-only API answers like this."""
+        if self.options.api != "completions" or path != "/v1/completions" or not (
+                status in (404, 405, 501) or CHAT_ONLY.search(detail)):
+            return ""
+        return (" If the server only offers /v1/chat/completions, pass --api chat (or --api "
+                "auto, which switches to it).")
 
     def _fewer(self) -> str:
         """The advice to send fewer requests at once, or "" when one is all that is sent."""
@@ -417,6 +503,10 @@ class OpenAIBackend:
         """None until count_tokens ran; False when it fell back to len(text)/4."""
         self._support: bool | None = None
         self._why = ""
+        self._api: Literal["completions", "chat"] | None = None
+        """None until known: forced by --api, journaled, or learnt from the first answer."""
+        self._api_lock = threading.RLock()
+        self._info_lock = threading.Lock()
         self._tokenize: tuple[str, Callable[[str], Any], int] | None | bool = None
         """None until probed; False when the server has no tokenizer endpoint."""
         self._lock = threading.Lock()
@@ -424,6 +514,11 @@ class OpenAIBackend:
         """Set by the runner: finished requests are read from and written to it."""
         self._fingerprint: dict[str, Any] = {}
         """Stable fields of the server's entry for this model (GET /v1/models), if any."""
+
+    def _update_info(self, **fields: Any) -> None:
+        """Set fields of :attr:`info` (worker threads learn some of them) without losing any."""
+        with self._info_lock:
+            self.info = self.info.model_copy(update=fields)
 
     @classmethod
     def connect(cls, options: ServerOptions) -> OpenAIBackend:
@@ -465,16 +560,82 @@ class OpenAIBackend:
                 self.info = self.info.model_copy(update={"context_length": value})
                 break
 
+    # ----------------------------------------------------------------- chat mode
+    @property
+    def api(self) -> Literal["completions", "chat"] | None:
+        """``chat`` or ``completions`` once known (forced by --api, journaled by an earlier run,
+        or learnt from the first answer of /v1/completions), else None."""
+        with self._api_lock:
+            if self._api is None:
+                if self.options.api != "auto":
+                    self._set_api(self.options.api)
+                elif self.journal is not None:
+                    found = self.journal.get(self._api_journal_key())
+                    if isinstance(found, dict) and found.get("api") == "chat":
+                        self._set_api("chat", str(found.get("why") or ""), journaled=True)
+            return self._api
+
+    def _api_journal_key(self) -> str:
+        assert self.journal is not None
+        return self.journal.key("api", self._request_key("/v1/completions"))
+
+    def _set_api(self, api: Literal["completions", "chat"], why: str = "",
+                 journaled: bool = False) -> None:
+        """Settle the API for good; a switch to chat mode is logged once and journaled."""
+        self._api = api
+        self._update_info(api=api)
+        if api != "chat" or self.options.api == "chat":
+            return
+        log.warning("%s/v1/completions is not available for `%s` (%s); switching to chat mode: "
+                    "generations from /v1/chat/completions, scored by generation only (%s)%s",
+                    self.client.shown, self.options.model, why, CHAT_WHY,
+                    " [journaled by an earlier run]" if journaled else "")
+        if self.journal is not None and not journaled:
+            self.journal.put(self._api_journal_key(), {"api": "chat", "why": why})
+
+    def _completions(self, body: dict[str, Any]) -> Any:
+        """``POST /v1/completions``. While the API is unknown (``--api auto``), requests go one
+        at a time: the first answer keeps this endpoint, and a chat-only refusal switches to chat
+        mode and raises :class:`_ChatOnly` (here and in every request waiting behind it)."""
+        api = self.api
+        if api == "chat":
+            raise _ChatOnly
+        if api == "completions":
+            return self.client.call("POST", "/v1/completions", body)
+        with self._api_lock:
+            if self._api == "chat":
+                raise _ChatOnly
+            if self._api == "completions":
+                return self.client.call("POST", "/v1/completions", body)
+            try:
+                response = self.client.call("POST", "/v1/completions", body)
+            except ServerError as exc:
+                if chat_only(exc):
+                    said = f"HTTP {exc.status}" + (f": {exc.detail[:200]}" if exc.detail else "")
+                    self._set_api("chat", said)
+                    raise _ChatOnly from None
+                if isinstance(exc, _Rejected):
+                    self._set_api("completions")  # the endpoint is there; it refused the body
+                raise
+            self._set_api("completions")
+            return response
+
     # ----------------------------------------------------------------- support probe
     @property
     def supports_loglikelihood(self) -> bool:
-        """Whether the server echoes usable prompt log-probs (probed once, then cached)."""
+        """Whether the server echoes usable prompt log-probs (probed once, then cached). Never
+        in chat mode, which is settled first (by the probe itself under ``--api auto``)."""
         with self._lock:
             if self._support is None:
-                self._support = self._journaled_probe()
+                if self.api == "chat":
+                    self._support, self._why = False, CHAT_WHY
+                else:
+                    self._support = self._journaled_probe()
                 if not self._support:
-                    self.info = self.info.model_copy(update={"generation_only": (
-                        "no usable prompt log-probabilities from /v1/completions; " + self._why)})
+                    reason = (CHAT_WHY if self._why == CHAT_WHY else
+                              "no usable prompt log-probabilities from /v1/completions; "
+                              + self._why)
+                    self._update_info(generation_only=reason)
             return self._support
 
     def _journaled_probe(self) -> bool:
@@ -485,7 +646,10 @@ class OpenAIBackend:
         key = self.journal.key("probe", self._request_key(self._echo_body(PROBE_PROMPT)))
         found = self.journal.get(key)
         if isinstance(found, dict):
-            self.info = self.info.model_copy(update={"add_bos": bool(found.get("add_bos"))})
+            self._update_info(add_bos=bool(found.get("add_bos")))
+            with self._api_lock:
+                if self._api is None:
+                    self._set_api("completions")
             return True
         supported = self._probe()
         if supported:
@@ -495,8 +659,11 @@ class OpenAIBackend:
     def _probe(self) -> bool:
         where = f"{self.client.shown}/v1/completions"
         try:
-            response = self.client.call("POST", "/v1/completions", self._echo_body(PROBE_PROMPT))
+            response = self._completions(self._echo_body(PROBE_PROMPT))
             echo = parse_echo(response, PROBE_PROMPT, where)
+        except _ChatOnly:
+            self._why = CHAT_WHY
+            return False
         except (_Rejected, _Malformed) as exc:
             self._why = f"it refused echo + logprobs: {getattr(exc, 'detail', '') or exc}"
             log.warning("%s: %s; generation only", where, self._why)
@@ -509,10 +676,17 @@ class OpenAIBackend:
             return False
         prompt_tokens = (response.get("usage") or {}).get("prompt_tokens")
         if prompt_tokens == len(echo.tokens) + 1 and echo.offsets[0] == 0:
-            self.info = self.info.model_copy(update={"add_bos": True})  # a BOS it did not echo
+            self._update_info(add_bos=True)  # a BOS it did not echo
         return True
 
     def _require_support(self) -> None:
+        if not self.supports_loglikelihood and self._why == CHAT_WHY:
+            raise LoglikelihoodUnsupported(
+                f"{self.client.shown} is used in chat mode for `{self.options.model}` "
+                f"({CHAT_WHY}): /v1/chat/completions returns no log-probabilities of the "
+                "prompt, so likelihood scoring and perplexity are unavailable and results will "
+                "be generation-only. A server with /v1/completions and echo + logprobs (vLLM, "
+                "llama-cpp-python) gives them; there, pass --api completions or auto.")
         if not self.supports_loglikelihood:
             raise LoglikelihoodUnsupported(
                 f"{self.client.shown} gives no usable prompt log-probabilities for "
@@ -586,17 +760,23 @@ class OpenAIBackend:
         self, prompts: Sequence[str], max_new_tokens: int = 24, stop: Sequence[str] = ("\n",)
     ) -> list[str]:
         """Greedy (temperature 0) completion, cut at the first stop string. At most four stop
-        strings go to the server (OpenAI's limit); all of them are applied to the text after."""
+        strings go to the server (OpenAI's limit); all of them are applied to the text after.
+        In chat mode the prompt is the user message of a chat request (see :meth:`_chat`)."""
         stops = [s for s in stop if s][:4]
         started = time.perf_counter()
 
         def one(prompt: str) -> str:
+            if self.api == "chat":
+                return self._chat(prompt, max_new_tokens, stops, stop)
             body: dict[str, Any] = {"model": self.options.model, "prompt": prompt,
                                     "max_tokens": max_new_tokens, "temperature": 0}
             if stops:
                 body["stop"] = stops
-            text = journaled_value(self.journal, "generate", self._request_key(body),
-                                   lambda: self._complete(body))
+            try:
+                text = journaled_value(self.journal, "generate", self._request_key(body),
+                                       lambda: self._complete(body))
+            except _ChatOnly:
+                return self._chat(prompt, max_new_tokens, stops, stop)
             return cut_at_stop(text, stop)
 
         out = self._map(one, prompts, "Generating")
@@ -627,9 +807,37 @@ class OpenAIBackend:
         return ids[n_special:]
 
     # ----------------------------------------------------------------- internals
+    def _chat(self, prompt: str, max_new_tokens: int, stops: list[str],
+              stop: Sequence[str]) -> str:
+        """One chat-mode generation: the reply (journaled as the server sent it) without a
+        repeat of the prompt, cut at the first stop string."""
+        body: dict[str, Any] = {
+            "model": self.options.model,
+            "messages": [{"role": "system", "content": CHAT_SYSTEM},
+                         {"role": "user", "content": prompt}],
+            "max_tokens": max_new_tokens, "temperature": 0}
+        if stops:
+            body["stop"] = stops
+        reply = journaled_value(self.journal, "generate", self._request_key(body),
+                                lambda: self._chat_reply(body))
+        return cut_at_stop(strip_echo(str(reply), prompt), stop)
+
+    def _chat_reply(self, body: dict[str, Any]) -> str:
+        path = "/v1/chat/completions"
+        response = self.client.call("POST", path, body)
+        try:
+            content = response["choices"][0]["message"].get("content")
+        except (KeyError, IndexError, TypeError, AttributeError):
+            raise _malformed(f"{self.client.shown}{path}",
+                             "no choices[0].message") from None
+        used = (response.get("usage") or {}).get("completion_tokens")
+        with self._lock:
+            self.usage.tokens_generated += used if isinstance(used, int) else 0
+        return content if isinstance(content, str) else ""
+
     def _complete(self, body: dict[str, Any]) -> str:
         """The text a plain completion request returns (before any stop string is applied)."""
-        response = self.client.call("POST", "/v1/completions", body)
+        response = self._completions(body)
         try:
             text = response["choices"][0]["text"]
         except (KeyError, IndexError, TypeError):
@@ -648,7 +856,7 @@ class OpenAIBackend:
                 "temperature": 0, "echo": True, "logprobs": 1}
 
     def _echo(self, prompt: str) -> Echo:
-        response = self.client.call("POST", "/v1/completions", self._echo_body(prompt))
+        response = self._completions(self._echo_body(prompt))
         echo = parse_echo(response, prompt, f"{self.client.shown}/v1/completions")
         with self._lock:
             self.usage.tokens_scored += len(echo.tokens)
