@@ -89,7 +89,7 @@ def outcomes(results: Sequence[ProbeResult]) -> list[Outcome]:
             correct=bool(r.correct), n_choices=len(r.choices),
             n_correct=sum(c.correct for c in r.choices),
             predictability=cast(Predictability, r.predictability),
-            category=r.category,
+            category=r.category, guess_rate=r.chance,
         )
         for r in results
         if r.kind == "fact" and r.event_date

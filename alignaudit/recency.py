@@ -92,6 +92,10 @@ class Outcome(BaseModel):
         default="low", description="How guessable without knowing the event (scheduled: high)."
     )
     category: str = Field(default="", description="Free-form topic tag (sport, politics, tech...).")
+    guess_rate: float | None = Field(
+        default=None, ge=0.0, lt=1.0,
+        description="Chance of being counted correct without knowing the event; None: a uniform "
+        "guess among the choices (n_correct / n_choices). 0 for an open-ended generation.")
 
     @model_validator(mode="after")
     def _check_counts(self) -> Outcome:
@@ -101,8 +105,9 @@ class Outcome(BaseModel):
 
     @property
     def chance(self) -> float:
-        """Probability of being correct by guessing uniformly among the choices."""
-        return self.n_correct / self.n_choices
+        """Probability of being correct by guessing: ``guess_rate``, or uniformly among the
+        choices when it is not given."""
+        return self.guess_rate if self.guess_rate is not None else self.n_correct / self.n_choices
 
 
 def usable_outcomes(outcomes: list[Outcome]) -> list[Outcome]:

@@ -50,7 +50,8 @@ class ProbeResult(BaseModel):
     predictability: str
     source: str
     choices: list[ChoiceScore]
-    chance: float = Field(description="Accuracy of a uniform guess: correct choices / choices.")
+    chance: float = Field(description="Accuracy of a uniform guess: correct choices / choices "
+                          "(0 when scored by open-ended generation only).")
     correct: bool | None = Field(description="Top log-probability is a correct choice.")
     correct_norm: bool | None = Field(description="Same, with log-probability per byte.")
     p_correct: float | None = Field(description="Probability share of the correct choices.")
@@ -183,6 +184,9 @@ def _generation_only(backend: Backend, items: list[tuple[str, Probe]],
             "choices": [c.model_copy(update={"prob": 0.0}) for c in result.choices],
             "correct": bool(result.generation_match) if graded else None,
             "correct_norm": None, "p_correct": None, "margin": None,
+            # an open-ended generation hits an accepted answer by luck about never: the
+            # cutoff's after-level and the chance line sit at 0, not at 1 / choices
+            "chance": 0.0,
         }))
     return results
 

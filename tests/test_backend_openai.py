@@ -1038,6 +1038,8 @@ def test_cli_run_against_a_server_without_prompt_logprobs(server, tmp_path, monk
     assert model["suites"][0]["scoring"] == "generation"
     # the fake server answers " Paris." to everything: no mini-suite fact accepts that
     assert model["suites"][0]["accuracy"] == 0.0
+    # chance is 0 for open-ended generations, not 1 / choices
+    assert {p["chance"] for p in model["probes"]} == {0.0} and model["suites"][0]["chance"] == 0
     reason = ("no usable prompt log-probabilities from /v1/completions; it refused echo + "
               "logprobs: echo is not supported")
     assert model["model"]["generation_only"] == reason and model["model"]["api"] == "completions"

@@ -109,6 +109,25 @@ def test_outcome_validation_and_chance() -> None:
                                 "correct": True, "n_choices": 4, "extra": 1})
 
 
+def test_generation_scored_outcomes_put_chance_at_their_guess_rate() -> None:
+    """Open-ended generations (guess_rate 0): a model that drops from 50% to 6% has a step to
+    6%, not one floored at 1/4 as a four-choice ranking would be."""
+    rng = np.random.default_rng(31)
+    dates = np.repeat(np.arange(2012, 2026) + 0.5, 16)
+    hit = np.where(dates < 2019, rng.random(len(dates)) < 0.5, rng.random(len(dates)) < 0.06)
+    outs = [Outcome(probe_id=str(i), suite="s", event_date=float(d), correct=bool(h),
+                    n_choices=4, guess_rate=0.0)
+            for i, (d, h) in enumerate(zip(dates, hit, strict=True))]
+    assert outs[0].chance == 0.0
+    step = estimate_cutoff(outs, np.random.default_rng(1), n_boot=100).step
+    assert step is not None and not step.b_floored
+    assert step.chance_after == 0.0 and 0.0 < step.b < 0.15
+    assert 2018.0 <= step.t <= 2020.0
+    ranked = [o.model_copy(update={"guess_rate": None}) for o in outs]
+    floored = estimate_cutoff(ranked, np.random.default_rng(1), n_boot=100).step
+    assert floored is not None and floored.b == pytest.approx(0.25)  # the ranking floor
+
+
 def _probe(date: float, correct: bool, n_choices: int = 4,
            pred: Literal["low", "medium", "high"] = "low") -> Outcome:
     return Outcome(probe_id=f"{date}-{correct}", suite="s", event_date=date, correct=correct,
