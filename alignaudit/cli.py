@@ -74,6 +74,25 @@ SaveEmbeddingsOpt = Annotated[Optional[Path], typer.Option(  # noqa: UP045
 OutOpt = Annotated[Path, typer.Option("--out", "-o", help="Output folder.")]
 SeedOpt = Annotated[int, typer.Option(help="Seed for every random choice.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")]
+# --backend openai
+BackendOpt = Annotated[str, typer.Option(
+    help="hf (transformers) or openai (any OpenAI-compatible server).")]
+BaseUrlOpt = Annotated[Optional[str], typer.Option(  # noqa: UP045
+    help="--backend openai: server URL, e.g. http://127.0.0.1:8000/v1.")]
+ApiKeyEnvOpt = Annotated[Optional[str], typer.Option(  # noqa: UP045
+    help="--backend openai: name of the environment variable holding the API key.")]
+TimeoutOpt = Annotated[Optional[float], typer.Option(  # noqa: UP045
+    help="--backend openai: seconds to wait for one answer before retrying it (default 120).")]
+MaxRetriesOpt = Annotated[Optional[int], typer.Option(  # noqa: UP045
+    help="--backend openai: retries of a request that timed out, lost its connection or got "
+    "HTTP 429/5xx, with back-off (default 4; 0 = no retries).")]
+ConcurrencyOpt = Annotated[Optional[int], typer.Option(  # noqa: UP045
+    help="--backend openai: requests in flight at once (default 4); lower it for a server that "
+    "rate-limits or is overloaded, raise it for one that batches many.")]
+ApiOpt = Annotated[Optional[str], typer.Option(  # noqa: UP045
+    help="--backend openai: auto (default: /v1/completions, switching to chat mode when the "
+    "server lacks it or refuses the model as a chat model), completions, or chat "
+    "(/v1/chat/completions; generation-only scoring).")]
 
 
 @app.command()
@@ -105,25 +124,13 @@ def run(
     = False,
     device_map: Annotated[str | None, typer.Option(
         help="accelerate device_map, e.g. auto to shard a big model over several GPUs.")] = None,
-    backend: Annotated[str, typer.Option(
-        help="hf (transformers) or openai (any OpenAI-compatible server).")] = "hf",
-    base_url: Annotated[str | None, typer.Option(
-        help="--backend openai: server URL, e.g. http://127.0.0.1:8000/v1.")] = None,
-    api_key_env: Annotated[str | None, typer.Option(
-        help="--backend openai: name of the environment variable holding the API key.")] = None,
-    timeout: Annotated[float | None, typer.Option(
-        help="--backend openai: seconds to wait for one answer before retrying it "
-        "(default 120).")] = None,
-    max_retries: Annotated[int | None, typer.Option(
-        help="--backend openai: retries of a request that timed out, lost its connection or "
-        "got HTTP 429/5xx, with back-off (default 4; 0 = no retries).")] = None,
-    concurrency: Annotated[int | None, typer.Option(
-        help="--backend openai: requests in flight at once (default 4); lower it for a server "
-        "that rate-limits or is overloaded, raise it for one that batches many.")] = None,
-    api: Annotated[str | None, typer.Option(
-        help="--backend openai: auto (default: /v1/completions, switching to chat mode when the "
-        "server lacks it or refuses the model as a chat model), completions, or chat "
-        "(/v1/chat/completions; generation-only scoring).")] = None,
+    backend: BackendOpt = "hf",
+    base_url: BaseUrlOpt = None,
+    api_key_env: ApiKeyEnvOpt = None,
+    timeout: TimeoutOpt = None,
+    max_retries: MaxRetriesOpt = None,
+    concurrency: ConcurrencyOpt = None,
+    api: ApiOpt = None,
     price_per_hour: Annotated[float | None, typer.Option(
         help="Hardware price per hour, for an estimated cost per million tokens.")] = None,
     data: DataOpt = [],  # noqa: B006 - typer reads the default
