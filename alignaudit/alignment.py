@@ -12,11 +12,12 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from alignaudit.data import DataOptions, DataStats, Documents, load_documents, load_reference_wiki
 from alignaudit.drift import DriftConfig, DriftStats, compare
 from alignaudit.errors import UserError
+from alignaudit.frozen import Frozen
 from alignaudit.textview import (
     FertilityComparison,
     NovelTerms,
@@ -43,10 +44,8 @@ OPENINGS = ["The", "In", "A", "It", "This", "When", "One", "After", "We", "There
             "According to", "Many", "On", "For", "Today", "I"]
 
 
-class DataSettings(BaseModel):
+class DataSettings(Frozen):
     """Options of the data-alignment section."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     paths: list[str] = Field(description="--data files or folders.")
     text_column: str | None = Field(default=None, description="--text-column.")
@@ -61,9 +60,7 @@ class DataSettings(BaseModel):
     save_embeddings: str | None = Field(default=None, description="--save-embeddings path.")
 
 
-class ReferenceInfo(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
+class ReferenceInfo(Frozen):
     kind: Literal["wiki", "model", "file"] = Field(description="Where the reference came from.")
     source: str = Field(description="File, package or model behind it.")
     why: str = Field(description="Why it stands for the pre-training domain.")
@@ -71,9 +68,7 @@ class ReferenceInfo(BaseModel):
     n: int = Field(description="Reference documents used.")
 
 
-class NovelDocument(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
+class NovelDocument(Frozen):
     rank: int = Field(description="1 = most novel.")
     score: float = Field(description="Mean cosine distance to the k nearest reference docs.")
     text: str = Field(description="The document (first 500 characters).")
@@ -81,10 +76,8 @@ class NovelDocument(BaseModel):
     source: str = Field(description="File (and line) it came from.")
 
 
-class DataAlignment(BaseModel):
+class DataAlignment(Frozen):
     """Everything the drift section of the report shows."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     data: DataStats = Field(description="What reading the user's data did.")
     reference: ReferenceInfo = Field(description="The reference for the pre-training domain.")

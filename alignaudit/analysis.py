@@ -9,8 +9,9 @@ from collections.abc import Sequence
 from typing import cast
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from alignaudit.frozen import Frozen
 from alignaudit.probes import Predictability
 from alignaudit.recency import (
     BelievedYear,
@@ -35,11 +36,7 @@ probability among its choices: the model commits to a specific answer about an e
 never happened, instead of spreading its belief."""
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class GroupAccuracy(_Model):
+class GroupAccuracy(Frozen):
     """Accuracy of a group of facts (a suite, a category) with its Wilson interval."""
 
     name: str = Field(description="Suite or category name.")
@@ -52,7 +49,7 @@ class GroupAccuracy(_Model):
     chance_corrected: float = Field(description="(accuracy - chance) / (1 - chance).")
 
 
-class Confabulation(_Model):
+class Confabulation(Frozen):
     """How readily the model 'recognises' fabricated events (controls)."""
 
     n_controls: int = Field(description="Control probes scored.")
@@ -66,7 +63,7 @@ class Confabulation(_Model):
     probe_ids: list[str] = Field(description="Controls counted as confabulated.")
 
 
-class RecencyAnalysis(_Model):
+class RecencyAnalysis(Frozen):
     """Everything the recency section of the report shows."""
 
     overall: GroupAccuracy | None = Field(description="All facts of all suites.")

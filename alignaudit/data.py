@@ -29,9 +29,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from alignaudit.errors import UserError
+from alignaudit.frozen import Frozen
 
 DEFAULT_MAX_CHARS = 20_000
 TEXT_SUFFIXES = (".txt", ".md")
@@ -50,11 +51,7 @@ _MAGIC = [
 _ISO_DATE = re.compile(r"\s*(\d{4}-\d{2}-\d{2})(?:$|[T ]|\s)")
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class DataOptions(_Frozen):
+class DataOptions(Frozen):
     """How to read and clean the user's data."""
 
     text_column: str | None = Field(
@@ -74,7 +71,7 @@ class DataOptions(_Frozen):
     )
 
 
-class DataStats(_Frozen):
+class DataStats(Frozen):
     """What reading and cleaning did. Per-document counts are over the documents kept by
     cleaning (before sampling); ``n_read = n_empty + n_duplicates + (sampled_from or n_kept)``.
     """
@@ -99,7 +96,7 @@ class DataStats(_Frozen):
     max_chars: int = Field(description="Truncation length used.")
 
 
-class Documents(_Frozen):
+class Documents(Frozen):
     """The user's documents, cleaned, with where each came from."""
 
     texts: list[str] = Field(description="Document texts.")

@@ -24,8 +24,10 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 from scipy import linalg, stats
+
+from alignaudit.frozen import Frozen
 
 if TYPE_CHECKING:
     import torch
@@ -44,11 +46,7 @@ _AUC_MODERATE = 0.60
 _AUC_HIGH = 0.75
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class TwoSampleTest(_Frozen):
+class TwoSampleTest(Frozen):
     """One two-sample test of "reference and current come from the same distribution"."""
 
     name: str = Field(description="Short identifier: 'classifier' or 'mmd'.")
@@ -64,14 +62,14 @@ class TwoSampleTest(_Frozen):
     parameters: Params = Field(description="Settings and path taken (kernel width, folds, ...).")
 
 
-class EffectSizes(_Frozen):
+class EffectSizes(Frozen):
     """Distances between the two embedding clouds (in the embedder's units)."""
 
     centroid_cosine_distance: float = Field(description="1 - cosine of the two mean embeddings.")
     frechet_distance: float = Field(description="Frechet distance of Gaussians fitted to each.")
 
 
-class Novelty(_Frozen):
+class Novelty(Frozen):
     """How far each current document is from its nearest reference documents."""
 
     k: int = Field(description="Nearest reference documents averaged per score.")
@@ -90,7 +88,7 @@ class Novelty(_Frozen):
                                   "the threshold (all of them up to NOVELTY_THRESHOLD_SAMPLE).")
 
 
-class Projection2D(_Frozen):
+class Projection2D(Frozen):
     """PCA coordinates for a scatter plot of both sides."""
 
     reference_xy: tuple[tuple[float, float], ...] = Field(description="Sampled reference points.")
@@ -100,7 +98,7 @@ class Projection2D(_Frozen):
     explained_variance_ratio: tuple[float, float] = Field(description="Variance share per axis.")
 
 
-class DriftLevel(_Frozen):
+class DriftLevel(Frozen):
     """A one-word verdict and the statistic that decided it."""
 
     level: Level = Field(description="'low', 'moderate' or 'high' drift.")
@@ -108,7 +106,7 @@ class DriftLevel(_Frozen):
     rule: str = Field(description="The thresholds applied, in words.")
 
 
-class DriftConfig(_Frozen):
+class DriftConfig(Frozen):
     """Settings for `compare`."""
 
     n_permutations: int = Field(default=1000, ge=1, description="Permutations of each test.")
@@ -120,7 +118,7 @@ class DriftConfig(_Frozen):
     mmd_max_pooled: int = Field(default=20_000, ge=4, description="MMD subsamples past this.")
 
 
-class DriftStats(_Frozen):
+class DriftStats(Frozen):
     """Everything `compare` computes for one reference/current pair."""
 
     config: DriftConfig = Field(description="Settings used.")

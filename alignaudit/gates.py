@@ -14,9 +14,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from alignaudit.errors import UsageError, UserError
+from alignaudit.frozen import Frozen
 
 OPS: dict[str, Callable[[Any, Any], bool]] = {
     "<=": operator.le, ">=": operator.ge, "!=": operator.ne,
@@ -26,10 +27,8 @@ CONDITION = re.compile(r"^\s*([a-z_]+)\s*(<=|>=|!=|<|>|=)\s*([^\s]+)\s*$")
 DRIFT_LEVELS = {"low": 0, "moderate": 1, "high": 2}
 
 
-class Gate(BaseModel):
+class Gate(Frozen):
     """One parsed condition."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     text: str = Field(description="The condition as written.")
     metric: str = Field(description="Metric name.")
@@ -37,10 +36,8 @@ class Gate(BaseModel):
     value: str = Field(description="Threshold as written.")
 
 
-class GateResult(BaseModel):
+class GateResult(Frozen):
     """A gate checked against one model."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     gate: str = Field(description="The condition as written.")
     model: str = Field(description="Display name of the model.")

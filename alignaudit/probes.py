@@ -18,9 +18,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from alignaudit.errors import UserError, validation_problems
+from alignaudit.frozen import Frozen
 
 DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -46,10 +47,8 @@ def check_date(value: Any) -> str:
     return text
 
 
-class SuiteInfo(BaseModel):
+class SuiteInfo(Frozen):
     """Metadata of a probe suite."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: str = Field(description="Short name, lower-case letters, digits and dashes.")
     version: str = Field(description="Version of the suite's content, e.g. '1.0'.")
@@ -68,19 +67,15 @@ class SuiteInfo(BaseModel):
         return str(v)
 
 
-class Choices(BaseModel):
+class Choices(Frozen):
     """The continuations a model ranks by likelihood."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     correct: list[str] = Field(default_factory=list, description="Correct completions.")
     distractors: list[str] = Field(description="Plausible wrong completions (at least three).")
 
 
-class TimelineEntry(BaseModel):
+class TimelineEntry(Frozen):
     """One answer of a changing fact and the period it was true."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     answer: str = Field(description="The completion, with its leading space.")
     aliases: list[str] = Field(default_factory=list, description="Accepted free-text forms.")
@@ -92,10 +87,8 @@ class TimelineEntry(BaseModel):
     )
 
 
-class Probe(BaseModel):
+class Probe(Frozen):
     """One question put to the model."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     id: str = Field(description="Unique within the suite: lower-case letters, digits, dashes.")
     prompt: str = Field(description="Text the model continues; ends where the fact begins.")
@@ -217,10 +210,8 @@ def date_key(text: str) -> tuple[int, int, int]:
     return parts[0], parts[1], parts[2]
 
 
-class Suite(BaseModel):
+class Suite(Frozen):
     """A validated suite and where it came from."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     suite: SuiteInfo
     probes: list[Probe]

@@ -21,10 +21,11 @@ from datetime import date, timedelta
 from typing import Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 from scipy import optimize, special, stats
 
-_FROZEN = ConfigDict(frozen=True, extra="forbid")
+from alignaudit.frozen import Frozen
+
 _LN9 = math.log(9.0)
 Period = Literal["year", "quarter"]
 Shape = Literal["step", "decline", "flat", "none"]
@@ -77,10 +78,8 @@ def year_fraction_to_label(
 # ---------------------------------------------------------------------------- inputs
 
 
-class Outcome(BaseModel):
+class Outcome(Frozen):
     """One scored probe: did the model rank a correct completion first?"""
-
-    model_config = _FROZEN
 
     probe_id: str = Field(description="Identifier of the probe within its suite.")
     suite: str = Field(description="Name of the probe suite the probe belongs to.")
@@ -137,10 +136,8 @@ def chance_corrected(accuracy: float, chance: float) -> float:
     return (accuracy - chance) / (1.0 - chance)
 
 
-class PeriodAccuracy(BaseModel):
+class PeriodAccuracy(Frozen):
     """Accuracy of the probes whose events fall in one calendar period."""
-
-    model_config = _FROZEN
 
     label: str = Field(description='Calendar label of the period, e.g. "2020" or "2020-Q1".')
     start: float = Field(description="Start of the period as a fractional year.")
@@ -210,10 +207,8 @@ def choose_period(outcomes: list[Outcome], min_per_period: int = 8) -> Period:
 # ---------------------------------------------------------------------------- cutoff: results
 
 
-class CutoffSettings(BaseModel):
+class CutoffSettings(Frozen):
     """Thresholds of the cutoff estimate; the defaults are the documented behaviour."""
-
-    model_config = _FROZEN
 
     min_probes: int = Field(default=30, ge=2, description="Fewest usable probes for an estimate.")
     min_side: int = Field(default=5, ge=1, description="Fewest probes on each side of a step.")
@@ -227,10 +222,8 @@ class CutoffSettings(BaseModel):
     )
 
 
-class StepFit(BaseModel):
+class StepFit(Frozen):
     """Maximum-likelihood step-down: accuracy ``a`` for events before ``t``, ``b`` after."""
-
-    model_config = _FROZEN
 
     t: float = Field(description="Change point: midpoint of the gap between the dates either side.")
     gap_low: float = Field(description="Latest event date before the change.")
@@ -246,12 +239,10 @@ class StepFit(BaseModel):
     loglik: float = Field(description="Bernoulli log-likelihood of the fitted step.")
 
 
-class LogisticFit(BaseModel):
+class LogisticFit(Frozen):
     """Smooth decline in knowledge, fitted by maximum likelihood:
     p(correct) = chance + (1 - chance) * (lower + (upper - lower) * sigmoid(-(date - mid)/scale)).
     """
-
-    model_config = _FROZEN
 
     midpoint: float = Field(description="Date at which half of the knowledge has gone.")
     scale: float = Field(description="Logistic scale in years (larger = more gradual).")
@@ -262,10 +253,8 @@ class LogisticFit(BaseModel):
     loglik: float = Field(description="Bernoulli log-likelihood of the fitted curve.")
 
 
-class CutoffEstimate(BaseModel):
+class CutoffEstimate(Frozen):
     """Effective knowledge cutoff with its interval, or the reason none can be given."""
-
-    model_config = _FROZEN
 
     status: Literal["estimate", "no_estimate"] = Field(description="Whether a cutoff is reported.")
     reason: str = Field(description="Plain-language reason for no estimate; empty when estimated.")
@@ -619,10 +608,8 @@ def estimate_cutoff(
 # ---------------------------------------------------------------------------- believed year
 
 
-class TimelineAnswer(BaseModel):
+class TimelineAnswer(Frozen):
     """One answer of a changing fact, the period it was true, and the model's probability."""
-
-    model_config = _FROZEN
 
     answer: str = Field(description='The answer text, e.g. "Boris Johnson".')
     valid_from: float = Field(description="When the answer became true, as a fractional year.")
@@ -632,10 +619,8 @@ class TimelineAnswer(BaseModel):
     probability: float = Field(ge=0.0, le=1.0, description="Model's probability for it, 0..1.")
 
 
-class FactPreference(BaseModel):
+class FactPreference(Frozen):
     """A fact whose answer changed over time and the model's preference over its answers."""
-
-    model_config = _FROZEN
 
     fact_id: str = Field(description="Identifier of the fact.")
     answers: list[TimelineAnswer] = Field(min_length=1, description="The timeline of answers.")
@@ -648,10 +633,8 @@ class FactPreference(BaseModel):
         return self
 
 
-class YearScore(BaseModel):
+class YearScore(Frozen):
     """How well the model's answers agree with the world of one calendar year."""
-
-    model_config = _FROZEN
 
     year: int = Field(description="Calendar year.")
     score: float = Field(description="Mean over facts of the probability on that year's answers.")
@@ -659,10 +642,8 @@ class YearScore(BaseModel):
     support: float = Field(description="Share of bootstrap resamples in which this year wins.")
 
 
-class FactBelief(BaseModel):
+class FactBelief(Frozen):
     """The answer a model prefers for one fact, and the period in which it was true."""
-
-    model_config = _FROZEN
 
     fact_id: str = Field(description="Identifier of the fact.")
     preferred_answer: str = Field(description="The answer with the highest probability.")
@@ -671,10 +652,8 @@ class FactBelief(BaseModel):
     valid_until: float | None = Field(description="End of its period; None if still true.")
 
 
-class BelievedYear(BaseModel):
+class BelievedYear(Frozen):
     """Which year's world the model's answers to changing facts agree with best."""
-
-    model_config = _FROZEN
 
     believed_year: int | None = Field(description="Best-scoring year (the latest among ties).")
     interval_low: int | None = Field(description="Lower end of the bootstrap interval over facts.")

@@ -25,6 +25,9 @@ SCHEMA_VERSION = 1
 
 
 class _Model(BaseModel):
+    """Like :class:`alignaudit.frozen.Frozen` but not frozen: the runner fills in ``gates``,
+    ``environment`` and ``runtime`` after the analysis."""
+
     model_config = ConfigDict(extra="forbid")
 
 

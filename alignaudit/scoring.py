@@ -14,16 +14,15 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from alignaudit.backends.base import Backend, Loglikelihood
+from alignaudit.frozen import Frozen
 from alignaudit.probes import Probe, Suite
 
 ARTICLES = re.compile(r"\b(a|an|the)\b")
 PUNCT = str.maketrans({c: " " for c in string.punctuation + "“”‘’—–…"})
 
 
-class ChoiceScore(BaseModel):
+class ChoiceScore(Frozen):
     """How the model scored one continuation of a probe."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     text: str = Field(description="The continuation, with its leading space.")
     correct: bool = Field(description="A correct choice (always False for controls/timelines).")
@@ -36,10 +35,8 @@ class ChoiceScore(BaseModel):
     valid_until: str | None = Field(default=None, description="Timeline: valid until.")
 
 
-class ProbeResult(BaseModel):
+class ProbeResult(Frozen):
     """One probe, the model's answers and whether they were right."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     suite: str
     probe_id: str
@@ -137,7 +134,7 @@ def _answers(probe: Probe) -> list[str]:
 class ScoreOptions(BaseModel):
     """How probes are scored."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True)  # unlike Frozen, unknown fields are ignored
 
     generate: bool = Field(default=True, description="Also match greedy generations.")
     max_new_tokens: int = Field(default=16, description="Tokens generated per probe.")
@@ -191,10 +188,8 @@ def _generation_only(backend: Backend, items: list[tuple[str, Probe]],
     return results
 
 
-class SuiteSummary(BaseModel):
+class SuiteSummary(Frozen):
     """Headline numbers of one suite."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     suite: str
     n_probes: int = Field(description="Probes scored.")

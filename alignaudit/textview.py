@@ -16,9 +16,10 @@ from collections.abc import Callable, Sequence
 from typing import Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from alignaudit.backends.base import Backend, Perplexity
+from alignaudit.frozen import Frozen
 
 CountPieces = Callable[[Sequence[str]], Sequence[int]]
 Zipf = Callable[[str], float]
@@ -51,12 +52,8 @@ SCORE_METHOD = (
 )
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
 # --------------------------------------------------------------------------- perplexity
-class Distribution(_Frozen):
+class Distribution(Frozen):
     """Summary of per-document perplexities on one side."""
 
     n: int = Field(description="Documents with at least one token.")
@@ -67,7 +64,7 @@ class Distribution(_Frozen):
     pooled: float = Field(description="Token-weighted perplexity: exp(total NLL / total tokens).")
 
 
-class PerplexityView(_Frozen):
+class PerplexityView(Frozen):
     """Perplexity on the user's data against the reference."""
 
     user: Distribution = Field(description="The user's documents.")
@@ -157,7 +154,7 @@ def _boot_medians(values: np.ndarray, rng: np.random.Generator, n_boot: int) -> 
 
 
 # --------------------------------------------------------------------------- fertility
-class Fertility(_Frozen):
+class Fertility(Frozen):
     """Tokens per whitespace-separated word."""
 
     n_docs: int = Field(description="Documents counted.")
@@ -167,7 +164,7 @@ class Fertility(_Frozen):
     median_per_doc: float = Field(description="Median of each document's tokens per word.")
 
 
-class FertilityComparison(_Frozen):
+class FertilityComparison(Frozen):
     """Fertility on the user's data against the reference."""
 
     user: Fertility = Field(description="The user's documents.")
@@ -201,7 +198,7 @@ def compare_fertility(backend: Backend, user_texts: Sequence[str],
 
 
 # --------------------------------------------------------------------------- novel terms
-class NovelTerm(_Frozen):
+class NovelTerm(Frozen):
     """A term frequent in the user's data, with what makes it novel to the model."""
 
     term: str = Field(description="Most common spelling in the user's data.")
@@ -216,7 +213,7 @@ class NovelTerm(_Frozen):
     examples: list[str] = Field(description="Up to 2 snippets (~100 chars) around the term.")
 
 
-class NovelTerms(_Frozen):
+class NovelTerms(Frozen):
     """The user's terms the model has likely never seen whole, best first."""
 
     terms: list[NovelTerm] = Field(description="Top terms by score.")
@@ -346,7 +343,7 @@ def _snippet(text: str, term: str, width: int = 100) -> str:
 
 
 # --------------------------------------------------------------------------- by period
-class PeriodRow(_Frozen):
+class PeriodRow(Frozen):
     """One period's documents."""
 
     label: str = Field(description="'2024-03' (month) or '2024-Q1' (quarter).")
@@ -357,7 +354,7 @@ class PeriodRow(_Frozen):
     ci_high: float | None = Field(description="Upper end of that interval.")
 
 
-class ChangePoint(_Frozen):
+class ChangePoint(Frozen):
     """Where the per-period medians shift most (reported only with a significant trend)."""
 
     after: str = Field(description="Last period before the shift.")
@@ -366,7 +363,7 @@ class ChangePoint(_Frozen):
     level_after: float = Field(description="Mean of the per-period medians from `first_changed`.")
 
 
-class Trend(_Frozen):
+class Trend(Frozen):
     """Does the value change with date?"""
 
     n: int = Field(description="Dated documents tested.")
@@ -379,7 +376,7 @@ class Trend(_Frozen):
     change_point_reason: str | None = Field(description="Why there is no change point.")
 
 
-class PeriodView(_Frozen):
+class PeriodView(Frozen):
     """Per-document values grouped by period, with a trend test."""
 
     period: Literal["month", "quarter"] = Field(description="Grouping.")

@@ -16,8 +16,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
+from alignaudit.frozen import Frozen
 from alignaudit.recency import year_fraction_to_label
 
 Status = Literal["pass", "warn", "fail", "info"]
@@ -29,10 +30,8 @@ QUESTIONS = ("cutoff", "believed_year", "recency_accuracy", "confabulation", "dr
 reported, not gated)."""
 
 
-class Thresholds(BaseModel):
+class Thresholds(Frozen):
     """When a verdict line passes, warns or fails. Every default is documented in docs/report.md."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     cutoff_warn_years_before_claimed: float = Field(
         default=1.0, ge=0, description="Warn when the effective cutoff is more than this many "
@@ -60,10 +59,8 @@ class Thresholds(BaseModel):
         default=None, ge=0, description="Fail when more than this (None: never fail).")
 
 
-class VerdictLine(BaseModel):
+class VerdictLine(Frozen):
     """One question answered for one model."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     question: str = Field(description="Stable id: cutoff, believed_year, recency_accuracy, ...")
     title: str = Field(description="The question in a few words, for the page.")
