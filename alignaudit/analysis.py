@@ -11,17 +11,14 @@ from typing import cast
 import numpy as np
 from pydantic import Field
 
+from alignaudit.believed import BelievedYear, FactPreference, TimelineAnswer, believed_year
 from alignaudit.frozen import Frozen
 from alignaudit.probes import Predictability
 from alignaudit.recency import (
-    BelievedYear,
     CutoffEstimate,
-    FactPreference,
     Outcome,
     PeriodAccuracy,
-    TimelineAnswer,
     accuracy_by_period,
-    believed_year,
     chance_corrected,
     choose_period,
     date_to_year_fraction,

@@ -13,7 +13,8 @@ import pytest
 from alignaudit import report
 from alignaudit.analysis import Confabulation, GroupAccuracy, RecencyAnalysis, analyse
 from alignaudit.backends.base import ModelInfo
-from alignaudit.recency import BelievedYear, CutoffEstimate
+from alignaudit.believed import BelievedYear
+from alignaudit.recency import CutoffEstimate
 from alignaudit.result import (
     AuditResult,
     Environment,
