@@ -9,7 +9,7 @@ import re
 import numpy as np
 import pytest
 
-from alignaudit import charts, report
+from alignaudit import charts, report, report_drift
 from alignaudit.alignment import DataAlignment, NovelDocument, ReferenceInfo
 from alignaudit.backends.base import ModelInfo
 from alignaudit.data import DataStats
@@ -163,7 +163,7 @@ def test_callout_states_level_statistic_reference_embedder_and_data(dated, page)
     section = drift_html(page)
     s = dated.stats
     assert f"Drift level <b>{dated.level}</b> ({html.escape(s.level.decided_by)})" in section
-    assert report._LEVEL_SENTENCE[dated.level] in html.unescape(section)
+    assert report_drift._LEVEL_SENTENCE[dated.level] in html.unescape(section)
     assert "Encyclopedia lead paragraphs stand for general web text." in section
     assert "gaussian-8d, 8 dimensions" in section and "depends on the embedder" in section
     text = html.unescape(section)
@@ -194,11 +194,11 @@ def test_tests_table_puts_p_values_beside_effect_sizes(dated, page):
 
 
 def test_p_value_and_decision_formatting():
-    assert report.fmt_p(None) == "–" and report.fmt_p(0.0004) == "< 0.001"
-    assert report.fmt_p(0.0312) == "0.031"
-    assert report.at_floor(1 / 1001, 1000) and not report.at_floor(2 / 1001, 1000)
+    assert report_drift.fmt_p(None) == "–" and report_drift.fmt_p(0.0004) == "< 0.001"
+    assert report_drift.fmt_p(0.0312) == "0.031"
+    assert report_drift.at_floor(1 / 1001, 1000) and not report_drift.at_floor(2 / 1001, 1000)
     no_drift = alignment_for(shift=0.0, model=False, dated=False, seed=3)
-    rows = report.drift_test_rows(no_drift.stats)
+    rows = report_drift.drift_test_rows(no_drift.stats)
     assert [r["name"] for r in rows] == ["Domain classifier", "MMD (RBF kernel)",
                                          "Centroid cosine distance", "Fréchet distance",
                                          "Out-of-domain share"]
@@ -223,7 +223,7 @@ def test_scatter_has_explained_variance_and_few_small_points(dated, page):
 def test_most_novel_documents_are_capped_and_counted(dated, page):
     section = drift_html(page)
     rows = re.search(r"<h3>Most novel documents.*?</table>", section, re.S).group(0)
-    assert rows.count("<tr>") == 1 + report.DRIFT_DOC_CAP
+    assert rows.count("<tr>") == 1 + report_drift.DRIFT_DOC_CAP
     first = dated.most_novel[0]
     assert f"{first.score:.3f}" in rows and first.date in rows
     assert "10 more of the most novel are in results.json" in section
@@ -236,7 +236,7 @@ def test_model_view_perplexity_fertility_and_terms(dated, page):
     assert "perplexity per document (log scale)" in section  # the box chart's axis
     assert dated.fertility.sentence in section
     terms = re.search(r"<h3>Terms new to the model.*?</table>", section, re.S).group(0)
-    assert terms.count("<tr>") == 1 + report.DRIFT_TERM_CAP
+    assert terms.count("<tr>") == 1 + report_drift.DRIFT_TERM_CAP
     assert "10 more terms are in results.json" in section
     assert "30 top terms kept from 900 candidates" in section
     assert SCORE_METHOD in section  # the score is explained in the methods
