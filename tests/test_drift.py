@@ -11,20 +11,22 @@ import pytest
 from scipy import linalg
 from sklearn.metrics import roc_auc_score
 
-from alignaudit import drift
+from alignaudit import drift, twosample
 from alignaudit.drift import (
     DriftConfig,
     DriftStats,
-    TwoSampleTest,
     centroid_cosine_distance,
-    classifier_test,
     compare,
     drift_level,
     frechet_distance,
     frechet_distance_gaussians,
-    mmd_test,
     novelty,
     pca_2d,
+)
+from alignaudit.twosample import (
+    TwoSampleTest,
+    classifier_test,
+    mmd_test,
     permutation_p_value,
 )
 
@@ -92,7 +94,7 @@ def test_median_heuristic_matches_alibi_convention() -> None:
     z = np.random.default_rng(3).normal(size=(41, 3))
     d2 = np.sort([np.sum((z[i] - z[j]) ** 2) for i in range(41) for j in range(i + 1, 41)])
     expected = math.sqrt(d2[(len(d2) - 1) // 2] / 2.0)
-    sigma = drift.median_heuristic_sigma(z, np.random.default_rng(0))
+    sigma = twosample.median_heuristic_sigma(z, np.random.default_rng(0))
     assert sigma == pytest.approx(expected, rel=1e-5)
 
 
@@ -142,13 +144,13 @@ def test_mmd_past_threshold_subsamples_and_never_builds_big_kernel(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     sizes: list[int] = []
-    real = drift._rbf_kernel
+    real = twosample._rbf_kernel
 
     def spy(z: np.ndarray, *args: object) -> object:
         sizes.append(len(z))
         return real(z, *args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(drift, "_rbf_kernel", spy)
+    monkeypatch.setattr(twosample, "_rbf_kernel", spy)
     rng = np.random.default_rng(6)
     ref, cur = rng.normal(size=(300, 8)), rng.normal(loc=0.5, size=(200, 8))
     result = mmd_test(ref, cur, np.random.default_rng(7), n_permutations=100, max_pooled=200)
@@ -171,7 +173,7 @@ def test_auc_columns_equal_sklearn() -> None:
     labels = np.zeros((50, 3))
     for j in range(3):
         labels[rng.choice(50, 20, replace=False), j] = 1
-    aucs = drift._auc_columns(scores, labels)
+    aucs = twosample._auc_columns(scores, labels)
     for j in range(3):
         assert aucs[j] == pytest.approx(roc_auc_score(labels[:, j], scores[:, j]))
 
@@ -182,7 +184,7 @@ def test_cross_fit_ridge_equals_scikit_learn_per_fold_and_column() -> None:
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    from alignaudit.drift import CrossFitRidge
+    from alignaudit.twosample import CrossFitRidge
 
     rng = np.random.default_rng(23)
     z = rng.normal(size=(240, 12)) * rng.uniform(0.1, 3.0, size=12) + 5.0
@@ -313,7 +315,6 @@ def test_novelty_share_on_null_data_is_near_one_minus_quantile() -> None:
 def test_knn_cosine_equals_scikit_learn_brute_force(monkeypatch: pytest.MonkeyPatch) -> None:
     from sklearn.neighbors import NearestNeighbors
 
-    from alignaudit import drift
 
     monkeypatch.setattr(drift, "_KNN_BLOCK_VALUES", 700)  # blocks of 2 queries: edges hit
     rng = np.random.default_rng(21)
@@ -332,7 +333,6 @@ def test_knn_cosine_equals_scikit_learn_brute_force(monkeypatch: pytest.MonkeyPa
 
 def test_novelty_threshold_from_a_reference_sample_past_the_limit(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    from alignaudit import drift
 
     rng = np.random.default_rng(22)
     z = rng.normal(size=(6000, 16))
