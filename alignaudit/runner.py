@@ -148,8 +148,9 @@ def audit_model(
         peak_accelerator_bytes=peak_accelerator(),
         request_latency=usage.latency_summary() if hasattr(usage, "latency_summary") else {},
     )
-    # what the backend learnt while it ran: the endpoint, and why it scored by generation only
-    info = info.model_copy(update={"api": backend.info.api,
+    # what the backend learnt while it ran: the endpoint, whether the server adds a BOS token,
+    # and why it scored by generation only
+    info = info.model_copy(update={"api": backend.info.api, "add_bos": backend.info.add_bos,
                                    "generation_only": backend.info.generation_only})
     claimed = date_to_year_fraction(info.claimed_cutoff) if info.claimed_cutoff else None
     recency = analyse(results, np.random.default_rng(config.seed),

@@ -1051,6 +1051,38 @@ def test_cli_run_against_a_server_without_prompt_logprobs(server, tmp_path, monk
     assert data["runtime"]["models"]["fake-model"]["request_latency"]["n"] > 0
 
 
+def test_results_record_a_bos_token_the_server_adds_without_echoing(server, tmp_path):
+    """The echo probe learns that the server adds a BOS token it does not echo; results.json
+    records what was learnt, not the description made before the probe ran."""
+    from typer.testing import CliRunner
+
+    from alignaudit.cli import app
+    from tests.conftest import MINI_SUITE
+
+    def hidden_bos(method: str, path: str, body: dict) -> Reply:
+        status, headers, reply = server.default(method, path, body)
+        if body.get("echo") and isinstance(reply, dict) and "usage" in reply:
+            reply["usage"]["prompt_tokens"] += 1  # one more prompt token than it shows
+        return status, headers, reply
+
+    server.handler = hidden_bos
+    out = tmp_path / "bos"
+    result = CliRunner().invoke(app, [
+        "run", "--backend", "openai", "--base-url", server.url, "--model", "fake-model",
+        "--probes", str(MINI_SUITE), "--out", str(out), "--quiet", "--no-generate"])
+    assert result.exit_code == 0, result.output
+    model = json.loads((out / "results.json").read_text())["models"][0]["model"]
+    assert model["add_bos"] is True
+    server.handler = server.default
+    result = CliRunner().invoke(app, [
+        "run", "--backend", "openai", "--base-url", server.url, "--model", "fake-model",
+        "--probes", str(MINI_SUITE), "--out", str(tmp_path / "plain"), "--quiet",
+        "--no-generate"])
+    assert result.exit_code == 0, result.output
+    plain = json.loads((tmp_path / "plain" / "results.json").read_text())["models"][0]["model"]
+    assert plain["add_bos"] is False
+
+
 def test_cli_run_against_a_chat_only_api(server, tmp_path, monkeypatch, caplog):
     """`run --backend openai` on a chat-only API (the default --api auto): chat mode, every
     result generation-only with the chat-mode reason, said in results.json, the report and the
