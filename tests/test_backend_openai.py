@@ -781,6 +781,58 @@ def test_forced_chat_mode_sends_chat_requests_only(server):
     assert backend.usage.tokens_generated == 4 and backend.usage.requests == 1
 
 
+def test_chat_requests_adapt_to_parameters_a_hosted_model_refuses(server, caplog):
+    """A model that wants max_completion_tokens and takes neither temperature 0 nor stop (as
+    OpenAI's reasoning models answer): each refusal is learnt once, later requests are sent
+    adapted, and the results say generations were sampled, not greedy."""
+    import logging
+
+    refusals = {
+        "max_tokens": "Unsupported parameter: 'max_tokens' is not supported with this model. "
+                      "Use 'max_completion_tokens' instead.",
+        "temperature": "Unsupported value: 'temperature' does not support 0 with this model. "
+                       "Only the default (1) value is supported.",
+        "stop": "Unsupported parameter: 'stop' is not supported with this model.",
+    }
+
+    def picky(method: str, path: str, body: dict) -> Reply:
+        if path == "/v1/chat/completions":
+            for name, message in refusals.items():
+                if name in body:
+                    return 400, {}, {"error": {"message": message, "param": name}}
+            return 200, {}, chat_response("Paris.")
+        return server.default(method, path, body)
+
+    server.handler = picky
+    backend = make_backend(server, api="chat")
+    assert backend.supports_loglikelihood is False
+    with caplog.at_level(logging.WARNING, logger="alignaudit.backends.openai"):
+        out = backend.generate([f"Prompt {i} is" for i in range(12)], max_new_tokens=7,
+                               stop=["\n"])
+    assert out == [" Paris."] * 12
+    chats = [r["body"] for r in server.paths("/v1/chat/completions")]
+    accepted = [b for b in chats if not set(refusals) & set(b)]
+    assert len(accepted) == 12 and all(b["max_completion_tokens"] == 7 for b in accepted)
+    assert len(chats) - 12 <= 3 * backend.options.max_workers  # each fix learnt about once
+    said = [r.getMessage() for r in caplog.records if "refused a parameter" in r.getMessage()]
+    assert len(said) == 3
+    assert backend.info.generation_only.startswith(CHAT_WHY)
+    assert "sampled at the API's default" in backend.info.generation_only
+
+
+def test_a_refusal_that_names_no_known_parameter_is_an_error(server):
+    def refuse(method: str, path: str, body: dict) -> Reply:
+        if path == "/v1/chat/completions":
+            return 400, {}, {"error": {"message": "Invalid 'messages': too many"}}
+        return server.default(method, path, body)
+
+    server.handler = refuse
+    backend = make_backend(server, api="chat")
+    with pytest.raises(UserError, match=r"rejected the request \(HTTP 400\).*too many"):
+        backend.generate(["Hi"], max_new_tokens=2, stop=[])
+    assert len(server.paths("/v1/chat/completions")) == 1
+
+
 def test_forced_completions_mode_never_switches(server):
     chat_only_server(server)
     backend = make_backend(server, api="completions")

@@ -11,8 +11,10 @@ an error saying the model is a chat model / not supported on that endpoint
 (:func:`chat_body`: temperature 0, ``max_tokens``, the stop strings) with a short system
 instruction to continue the user's text (:data:`CHAT_SYSTEM`) and the probe prompt as the user
 message; a repeat of the prompt (or of its end) at the start of the reply is removed
-(:func:`strip_echo`). Chat APIs give no prompt log-probabilities, so results are
-generation-only, with the reason :data:`CHAT_WHY`.
+(:func:`strip_echo`). A hosted model that refuses one of those parameters (wants
+``max_completion_tokens``, takes no ``temperature`` or ``stop``) says so in its 400, and the
+request is adapted once for all later ones (:func:`chat_fix`). Chat APIs give no prompt
+log-probabilities, so results are generation-only, with the reason :data:`CHAT_WHY`.
 
 The switch itself (journaled, logged once) is state of the backend:
 :class:`~alignaudit.backends.openai.OpenAIBackend`.
@@ -83,6 +85,44 @@ def chat_body(model: str, prompt: str, max_new_tokens: int, stops: list[str]) ->
     if stops:
         body["stop"] = stops
     return body
+
+
+ChatFix = Literal["max_completion_tokens", "no_temperature", "no_stop"]
+UNSUPPORTED = re.compile(r"unsupported|not supported|does not support|doesn't support"
+                         r"|unrecognized|unknown (?:parameter|field|argument)|not allowed", re.I)
+SAMPLED_NOTE = ("temperature 0 refused by the API, so its generations are sampled at the API's "
+                "default and can differ between runs")
+"""Added to the generation-only reason when a chat model will not decode greedily."""
+
+
+def chat_fix(detail: str, applied: frozenset[str]) -> ChatFix | None:
+    """The change to chat requests that a 400 saying ``detail`` asks for, or None.
+
+    Some hosted chat models take ``max_completion_tokens`` instead of ``max_tokens``, accept no
+    ``temperature`` but their default, or take no ``stop``; they say so in the error
+    ("Unsupported parameter: 'max_tokens' is not supported with this model. Use
+    'max_completion_tokens' instead."). ``applied`` holds the fixes already made.
+    """
+    if not UNSUPPORTED.search(detail):
+        return None
+    wanted: list[tuple[ChatFix, bool]] = [
+        ("max_completion_tokens", "max_tokens" in detail or "max_completion_tokens" in detail),
+        ("no_temperature", "temperature" in detail),
+        ("no_stop", re.search(r"['\"`]stop['\"`]", detail) is not None),
+    ]
+    return next((fix for fix, said in wanted if said and fix not in applied), None)
+
+
+def with_fixes(body: dict[str, Any], fixes: frozenset[str]) -> dict[str, Any]:
+    """``body`` with the fixes of :func:`chat_fix` made (a new dict; ``body`` is untouched)."""
+    out = dict(body)
+    if "max_completion_tokens" in fixes and "max_tokens" in out:
+        out["max_completion_tokens"] = out.pop("max_tokens")
+    if "no_temperature" in fixes:
+        out.pop("temperature", None)
+    if "no_stop" in fixes:
+        out.pop("stop", None)
+    return out
 
 
 def strip_echo(reply: str, prompt: str, min_words: int = 2) -> str:

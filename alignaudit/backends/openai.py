@@ -46,10 +46,13 @@ from alignaudit.backends.base import Loglikelihood, ModelInfo, Perplexity
 from alignaudit.backends.chat import (
     CHAT_SYSTEM,
     CHAT_WHY,
+    SAMPLED_NOTE,
     ChatOnly,
     chat_body,
+    chat_fix,
     chat_only,
     strip_echo,
+    with_fixes,
 )
 from alignaudit.backends.echo import Echo, echo_body, echo_lines_up, parse_echo, score_continuation
 from alignaudit.backends.hf import cut_at_stop
@@ -115,6 +118,8 @@ class OpenAIBackend:
         self._lock = threading.Lock()
         self.journal: Journal | None = None
         """Set by the runner: finished requests are read from and written to it."""
+        self._chat_fixes: frozenset[str] = frozenset()
+        """Changes chat requests need for this model (see ``chat.chat_fix``), learnt once."""
         self._fingerprint: dict[str, Any] = {}
         """Stable fields of the server's entry for this model (GET /v1/models), if any."""
 
@@ -238,6 +243,8 @@ class OpenAIBackend:
                     reason = (CHAT_WHY if self._why == CHAT_WHY else
                               "no usable prompt log-probabilities from /v1/completions; "
                               + self._why)
+                    if "no_temperature" in self._chat_fixes:
+                        reason = f"{reason}; {SAMPLED_NOTE}"
                     self._update_info(generation_only=reason)
             return self._support
 
@@ -415,7 +422,16 @@ class OpenAIBackend:
 
     def _chat_reply(self, body: dict[str, Any]) -> str:
         path = "/v1/chat/completions"
-        response = self.client.call("POST", path, body)
+        while True:
+            fixes = self._chat_fixes
+            try:
+                response = self.client.call("POST", path, with_fixes(body, fixes))
+                break
+            except Rejected as exc:
+                fix = chat_fix(exc.detail, fixes)
+                if fix is None:
+                    raise
+                self._learn_chat_fix(fix)
         try:
             content = response["choices"][0]["message"].get("content")
         except (KeyError, IndexError, TypeError, AttributeError):
@@ -425,6 +441,19 @@ class OpenAIBackend:
         with self._lock:
             self.usage.tokens_generated += used if isinstance(used, int) else 0
         return content if isinstance(content, str) else ""
+
+    def _learn_chat_fix(self, fix: str) -> None:
+        """Make ``fix`` to every later chat request (said once; a refused temperature 0 is
+        recorded in the generation-only reason, as generations are then sampled)."""
+        with self._lock:
+            if fix in self._chat_fixes:
+                return
+            self._chat_fixes = self._chat_fixes | {fix}
+        log.warning("%s/v1/chat/completions refused a parameter for `%s`; chat requests now "
+                    "use: %s", self.client.shown, self.options.model, fix)
+        if fix == "no_temperature":
+            reason = self.info.generation_only or CHAT_WHY
+            self._update_info(generation_only=f"{reason}; {SAMPLED_NOTE}")
 
     def _complete(self, body: dict[str, Any]) -> str:
         """The text a plain completion request returns (before any stop string is applied)."""
