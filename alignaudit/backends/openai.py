@@ -240,12 +240,7 @@ class OpenAIBackend:
                 else:
                     self._support = self._journaled_probe()
                 if not self._support:
-                    reason = (CHAT_WHY if self._why == CHAT_WHY else
-                              "no usable prompt log-probabilities from /v1/completions; "
-                              + self._why)
-                    if "no_temperature" in self._chat_fixes:
-                        reason = f"{reason}; {SAMPLED_NOTE}"
-                    self._update_info(generation_only=reason)
+                    self._record_generation_only()
             return self._support
 
     def _journaled_probe(self) -> bool:
@@ -449,11 +444,19 @@ class OpenAIBackend:
             if fix in self._chat_fixes:
                 return
             self._chat_fixes = self._chat_fixes | {fix}
+            if self._support is False:  # else recorded when support is settled
+                self._record_generation_only()
         log.warning("%s/v1/chat/completions refused a parameter for `%s`; chat requests now "
                     "use: %s", self.client.shown, self.options.model, fix)
-        if fix == "no_temperature":
-            reason = self.info.generation_only or CHAT_WHY
-            self._update_info(generation_only=f"{reason}; {SAMPLED_NOTE}")
+
+    def _record_generation_only(self) -> None:
+        """``info.generation_only``: why there are no likelihoods, and whether generations
+        are sampled because the API refused temperature 0."""
+        reason = (CHAT_WHY if self._why == CHAT_WHY else
+                  "no usable prompt log-probabilities from /v1/completions; " + self._why)
+        if "no_temperature" in self._chat_fixes:
+            reason = f"{reason}; {SAMPLED_NOTE}"
+        self._update_info(generation_only=reason)
 
     def _complete(self, body: dict[str, Any]) -> str:
         """The text a plain completion request returns (before any stop string is applied)."""
