@@ -43,7 +43,7 @@ class LoadOptions(BaseModel):
     trust_remote_code: bool = Field(default=False, description="Run the repo's own code.")
     allow_pickle: bool = Field(default=False, description="Allow pickle-based weight files.")
     max_window: int = Field(default=2048, description="Longest window for perplexity.")
-    pack: bool = Field(default=True, description="Score a context's choices in one sequence.")
+    pack: bool = Field(default=True, description="Prefix-tree packing: shared prefixes run once.")
     progress: bool = Field(default=True, description="Show progress bars.")
 
 
