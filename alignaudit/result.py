@@ -14,18 +14,18 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from alignaudit.alignment import DataAlignment, DataSettings
-from alignaudit.analysis import RecencyAnalysis
+from alignaudit._util.errors import UserError, validation_problems
 from alignaudit.backends.base import ModelInfo
-from alignaudit.errors import UserError, validation_problems
-from alignaudit.gates import GateResult
-from alignaudit.scoring import ProbeResult, SuiteSummary
+from alignaudit.drift.section import DataAlignment, DataSettings
+from alignaudit.judge.gates import GateResult
+from alignaudit.recency.scoring import ProbeResult, SuiteSummary
+from alignaudit.recency.section import RecencyAnalysis
 
 SCHEMA_VERSION = 1
 
 
 class _Model(BaseModel):
-    """Like :class:`alignaudit.frozen.Frozen` but not frozen: the runner fills in ``gates``,
+    """Like :class:`alignaudit._util.frozen.Frozen` but not frozen: the runner fills in ``gates``,
     ``environment`` and ``runtime`` after the analysis."""
 
     model_config = ConfigDict(extra="forbid")

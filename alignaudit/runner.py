@@ -19,16 +19,19 @@ from typing import Any
 
 import numpy as np
 
-from alignaudit import __version__, gates
-from alignaudit.alignment import DataAlignment, analyse_data
-from alignaudit.analysis import analyse
+from alignaudit import __version__
+from alignaudit._util.errors import UserError
 from alignaudit.backends.base import ModelInfo
-from alignaudit.backends.hf import HFBackend, LoadOptions
-from alignaudit.backends.resolve import check_spec, resolve
-from alignaudit.errors import UserError
-from alignaudit.journal import Journal, journal_path
-from alignaudit.probes import Suite, resolve_suites, shipped_dir
-from alignaudit.recency import date_to_year_fraction
+from alignaudit.backends.hf.backend import HFBackend, LoadOptions
+from alignaudit.backends.hf.resolve import check_spec, resolve
+from alignaudit.backends.journal import Journal, journal_path
+from alignaudit.drift.section import DataAlignment, analyse_data
+from alignaudit.judge import gates
+from alignaudit.recency.cutoff import date_to_year_fraction
+from alignaudit.recency.scoring import ScoreOptions, score_suites, summarise
+from alignaudit.recency.section import analyse
+from alignaudit.recency.semantic import semantic_matches
+from alignaudit.recency.suites import Suite, resolve_suites, shipped_dir
 from alignaudit.result import (
     AuditResult,
     Environment,
@@ -37,8 +40,6 @@ from alignaudit.result import (
     RunConfig,
     SuiteRef,
 )
-from alignaudit.scoring import ScoreOptions, score_suites, summarise
-from alignaudit.semantic import semantic_matches
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +98,7 @@ def load_options(config: RunConfig, progress: bool) -> LoadOptions:
 def load_backend(spec: str, config: RunConfig, progress: bool) -> Any:
     """A transformers model, or a model behind an OpenAI-compatible server."""
     if config.backend == "openai":
-        from alignaudit.backends.openai import OpenAIBackend, ServerOptions
+        from alignaudit.backends.openai.backend import OpenAIBackend, ServerOptions
 
         if not config.base_url:
             raise UserError("--backend openai needs --base-url, e.g. http://127.0.0.1:8000/v1.")
@@ -171,7 +172,7 @@ def data_section(config: RunConfig, backend: Any, say: Say,
 
 def shared_embedder(config: RunConfig, shared: dict[str, Any]) -> Any:
     """The sentence embedder, loaded once per run."""
-    from alignaudit.embed import Embedder
+    from alignaudit.drift.embed import Embedder
 
     if "embedder" not in shared:
         shared["embedder"] = Embedder.load(config.data.embedder if config.data else None)
@@ -203,7 +204,7 @@ def run_audit(config: RunConfig, say: Say, progress: bool = True,
     """Run the whole audit for every model in ``config`` and return the result.
 
     With ``journal_dir``, finished batches of model calls are journaled there as they finish
-    and found again by a re-run with the same inputs (see :mod:`alignaudit.journal`).
+    and found again by a re-run with the same inputs (see :mod:`alignaudit.backends.journal`).
     """
     started = time.perf_counter()
     started_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")

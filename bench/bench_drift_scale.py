@@ -1,4 +1,4 @@
-"""Scale check of ``alignaudit.drift.compare``: 100,000 documents per side on 2 cores, < 24 GiB.
+"""Scale check of ``alignaudit.drift.stats.compare``: 100,000 documents per side on 2 cores, < 24 GiB.
 
 Synthetic embeddings stand in for an embedder's output: 384-d (all-MiniLM-L6-v2's width),
 float32, unit-normalised; documents are noisy copies of 64 topic directions, and the current
@@ -132,7 +132,7 @@ def instrument(drift: Any, records: dict[str, dict], dog: Watchdog) -> None:
 
 
 def child(n: int, permutations: int, seed: int, limit_gib: float, timeout_s: float) -> dict:
-    import alignaudit.drift as drift
+    import alignaudit.drift.stats as drift
 
     dog = Watchdog(int(limit_gib * GIB), timeout_s)
     dog.start()

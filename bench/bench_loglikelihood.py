@@ -97,7 +97,7 @@ class Pair:
 
 def load_pairs() -> tuple[list[Pair], int]:
     """Every pair of the shipped suites, in suite/probe/continuation order; and #probes."""
-    from alignaudit.probes import resolve_suites
+    from alignaudit.recency.suites import resolve_suites
 
     pairs: list[Pair] = []
     probe = 0
@@ -195,7 +195,7 @@ def trie_floor_batches(tokens: Tokens, dtype: Any, capacity: int, max_len: int
     """
     import torch
 
-    from alignaudit.backends import packing
+    from alignaudit.backends.hf import packing
 
     rows, leftovers = packing.build_rows([c for c, _ in tokens], [x for _, x in tokens],
                                          capacity, max_len)
@@ -450,8 +450,8 @@ def load_models(threads: int) -> tuple[Any, Any, str]:
     import torch
     from lm_eval.models.huggingface import HFLM
 
-    from alignaudit.backends.hf import HFBackend, LoadOptions
-    from alignaudit.backends.resolve import resolve
+    from alignaudit.backends.hf.backend import HFBackend, LoadOptions
+    from alignaudit.backends.hf.resolve import resolve
 
     if threads:
         torch.set_num_threads(threads)
@@ -519,7 +519,7 @@ def alignaudit_batches(tokens: Tokens, calls: list[list[int]], capacity: int,
     ``min(256, 4096 // widest)`` rows a batch right-padded to the widest; the head runs once
     per distinct node that predicts a continuation token.
     """
-    from alignaudit.backends import packing
+    from alignaudit.backends.hf import packing
 
     real = padded = batches = heads = 0
     for idx in calls:

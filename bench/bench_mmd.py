@@ -34,7 +34,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from alignaudit.twosample import mmd_test  # noqa: E402
+from alignaudit.drift.twosample import mmd_test  # noqa: E402
 
 DIM, SHIFTED_DIMS, SHIFT = 384, 20, 0.05
 

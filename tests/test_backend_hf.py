@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import torch
 
-from alignaudit.backends.hf import HFBackend, LoadOptions, cut_at_stop
-from alignaudit.backends.resolve import resolve
-from alignaudit.errors import UserError
+from alignaudit._util.errors import UserError
+from alignaudit.backends.hf.backend import HFBackend, LoadOptions, cut_at_stop
+from alignaudit.backends.hf.resolve import resolve
 
 
 def direct_logprob(backend, context: str, continuation: str) -> float:
@@ -188,7 +188,7 @@ def test_packed_scoring_equals_separate_passes(tiny_gpt2_dir):
 
 
 def test_build_rows_share_prefixes_across_contexts():
-    from alignaudit.backends.packing import build_rows
+    from alignaudit.backends.hf.packing import build_rows
 
     contexts = [[1, 2, 3], [1, 2, 3], [1, 2, 4], [7], [1, 2], [9] * 10, [5]]
     conts = [[10, 11], [10, 12], [10], [8], [], [6], [5, 5, 5]]
@@ -219,7 +219,7 @@ def test_build_rows_share_prefixes_across_contexts():
 
 
 def test_build_rows_keeps_the_choices_of_a_long_prompt_in_one_row():
-    from alignaudit.backends.packing import build_rows
+    from alignaudit.backends.hf.packing import build_rows
 
     long_ctx = list(range(100, 130))  # 30 tokens against rows of 8
     rows, leftovers = build_rows([long_ctx] * 3 + [[1]], [[3, 4], [5], [6, 7], [2]],
@@ -233,7 +233,7 @@ def test_build_rows_keeps_the_choices_of_a_long_prompt_in_one_row():
 
 
 def test_tree_packing_across_rows_equals_separate_passes(tiny_gpt2_dir, monkeypatch):
-    from alignaudit.backends import hf
+    from alignaudit.backends.hf import backend as hf
 
     monkeypatch.setattr(hf, "PACK_ROW", 24)  # force many rows, padding and a lone long request
     packed = HFBackend.load(resolve(str(tiny_gpt2_dir)), LoadOptions(progress=False))

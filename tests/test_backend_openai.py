@@ -25,8 +25,10 @@ from typing import Any
 
 import pytest
 
+from alignaudit._util.errors import UserError
 from alignaudit.backends.base import Backend
-from alignaudit.backends.openai import (
+from alignaudit.backends.journal import Journal, journaled_value
+from alignaudit.backends.openai.backend import (
     CHAT_SYSTEM,
     CHAT_WHY,
     PROBE_PROMPT,
@@ -41,8 +43,6 @@ from alignaudit.backends.openai import (
     score_continuation,
     strip_echo,
 )
-from alignaudit.errors import UserError
-from alignaudit.journal import Journal, journaled_value
 
 SECRET = "sk-test-0123456789abcdef-secret"
 KEY_ENV = "ALIGNAUDIT_TEST_OPENAI_KEY"
@@ -549,7 +549,7 @@ def tickets(tmp_path: Path):
     """Twelve dated tickets, as the runner reads them for --data."""
     import numpy as np
 
-    from alignaudit.alignment import DataSettings, load_user_data
+    from alignaudit.drift.section import DataSettings, load_user_data
 
     data = tmp_path / "tickets.jsonl"
     data.write_text("".join(json.dumps({"body": f"Ticket {i}: the {'router ' * (i % 3)}restarts "
@@ -564,7 +564,7 @@ def tickets(tmp_path: Path):
 def test_data_through_a_generation_only_model_skips_perplexity(server, tmp_path):
     """--data through a server without prompt log-probabilities: perplexity (and by period) is
     skipped with a note instead of ending the run; fertility and novel terms still come."""
-    from alignaudit.alignment import model_view
+    from alignaudit.drift.section import model_view
 
     def no_echo(method: str, path: str, body: dict) -> Reply:
         if body.get("echo"):
@@ -720,7 +720,7 @@ def test_chat_mode_is_detected_once_from_a_chat_only_api(server, kind, caplog):
     model) on /v1/completions switch the backend to chat mode once, with one log line."""
     chat_only_server(server, kind)
     backend = make_backend(server, max_workers=3)
-    with caplog.at_level("WARNING", logger="alignaudit.backends.openai"):
+    with caplog.at_level("WARNING", logger="alignaudit.backends.openai.backend"):
         assert backend.supports_loglikelihood is False
         out = backend.generate(PROMPTS, max_new_tokens=4, stop=["\n"])
         assert backend.generate(PROMPTS[:2], max_new_tokens=4, stop=["\n"]) == out[:2]
@@ -806,7 +806,7 @@ def test_chat_requests_adapt_to_parameters_a_hosted_model_refuses(server, caplog
     server.handler = picky
     backend = make_backend(server, api="chat")
     assert backend.supports_loglikelihood is False
-    with caplog.at_level(logging.WARNING, logger="alignaudit.backends.openai"):
+    with caplog.at_level(logging.WARNING, logger="alignaudit.backends.openai.backend"):
         out = backend.generate([f"Prompt {i} is" for i in range(12)], max_new_tokens=7,
                                stop=["\n"])
     assert out == [" Paris."] * 12
@@ -908,7 +908,7 @@ def test_chat_mode_resumes_sending_only_the_unfinished_chat_requests(server, tmp
 def test_chat_mode_skips_perplexity_with_a_note(server, tmp_path):
     """--data through a chat-mode model: perplexity (and by period) is skipped with a note;
     fertility and novel terms still come (from token counts)."""
-    from alignaudit.alignment import model_view
+    from alignaudit.drift.section import model_view
 
     docs, settings, rng = tickets(tmp_path)
     backend = make_backend(server, api="chat")
@@ -1066,7 +1066,7 @@ def test_cli_run_against_a_server_without_prompt_logprobs(server, tmp_path, monk
     marked as such, and the key never reaches results.json."""
     from typer.testing import CliRunner
 
-    from alignaudit.cli import app
+    from alignaudit.cli.app import app
     from tests.conftest import MINI_SUITE
 
     def no_echo(method: str, path: str, body: dict) -> Reply:
@@ -1108,7 +1108,7 @@ def test_results_record_a_bos_token_the_server_adds_without_echoing(server, tmp_
     records what was learnt, not the description made before the probe ran."""
     from typer.testing import CliRunner
 
-    from alignaudit.cli import app
+    from alignaudit.cli.app import app
     from tests.conftest import MINI_SUITE
 
     def hidden_bos(method: str, path: str, body: dict) -> Reply:
@@ -1141,7 +1141,7 @@ def test_cli_run_against_a_chat_only_api(server, tmp_path, monkeypatch, caplog):
     summary; the API key (which this careless server repeats in its error) appears nowhere."""
     from typer.testing import CliRunner
 
-    from alignaudit.cli import app
+    from alignaudit.cli.app import app
     from tests.conftest import MINI_SUITE
 
     def careless(method: str, path: str, body: dict) -> Reply:
@@ -1186,7 +1186,7 @@ def test_llama_server_in_chat_mode_scores_recency_by_generation(llama_server, tm
     a few recency probes, each generation-only with a non-empty generation."""
     from typer.testing import CliRunner
 
-    from alignaudit.cli import app
+    from alignaudit.cli.app import app
 
     url, model = llama_server
     out = tmp_path / "chat"

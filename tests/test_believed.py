@@ -1,4 +1,4 @@
-"""Tests for alignaudit.believed on synthetic timelines whose believed year is known."""
+"""Tests for alignaudit.recency.believed on synthetic timelines whose believed year is known."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from pydantic import ValidationError
 
-from alignaudit.believed import FactPreference, TimelineAnswer, believed_year
+from alignaudit.recency.believed import FactPreference, TimelineAnswer, believed_year
 
 
 def _timeline_facts(rng: np.random.Generator, n_facts: int, lives_in: float,

@@ -11,12 +11,12 @@ import time
 import pytest
 
 from alignaudit import result as result_mod
-from alignaudit.report import render
+from alignaudit.report.page import render
 from tests.conftest import MINI_SUITE
 
 
 def cli(*args: str, env: dict | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "alignaudit.cli", *args], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "alignaudit", *args], capture_output=True,
                           text=True, timeout=timeout, env=env)
 
 
@@ -66,7 +66,7 @@ def test_version_and_help():
 
 
 def test_help_does_not_import_heavy_libraries():
-    code = ("import sys; from alignaudit import cli; "
+    code = ("import sys; import alignaudit.cli.app; "
             "print(sorted(m for m in ('torch','transformers','numpy','pandas') "
             "if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout

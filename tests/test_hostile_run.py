@@ -75,7 +75,7 @@ probes:
 
 def cli(*args: str, cache: Path, timeout: float = 600) -> subprocess.CompletedProcess:
     env = dict(os.environ, ALIGNAUDIT_CACHE=str(cache))  # embeddings cached apart from yours
-    return subprocess.run([sys.executable, "-m", "alignaudit.cli", *args], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "alignaudit", *args], capture_output=True,
                           text=True, timeout=timeout, env=env)
 
 

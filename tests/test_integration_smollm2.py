@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 import torch
 
-from alignaudit.backends.hf import HFBackend, LoadOptions
-from alignaudit.backends.resolve import resolve
-from alignaudit.probes import load_suite
-from alignaudit.scoring import ScoreOptions, score_suites, summarise
+from alignaudit.backends.hf.backend import HFBackend, LoadOptions
+from alignaudit.backends.hf.resolve import resolve
+from alignaudit.recency.scoring import ScoreOptions, score_suites, summarise
+from alignaudit.recency.suites import load_suite
 from tests.conftest import MINI_SUITE
 
 pytestmark = pytest.mark.integration
@@ -40,7 +40,7 @@ def test_real_model_knows_the_pandemic(smollm2_backend):
 
 def test_gguf_conversion_is_cached(smollm2_backend):
     # the fixture converted (or reused) the cache; a second load reuses it, untouched
-    from alignaudit.backends.resolve import cache_root
+    from alignaudit.backends.hf.resolve import cache_root
 
     digest = smollm2_backend.info.files_sha256["SmolLM2-135M-Instruct.Q4_1.gguf"]
     marker = cache_root() / "converted" / digest[:32] / "alignaudit-source.json"

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from alignaudit.errors import UserError
-from alignaudit.probes import check_date, load_suite, resolve_suites, shipped_suites
+from alignaudit._util.errors import UserError
+from alignaudit.recency.suites import check_date, load_suite, resolve_suites, shipped_suites
 from tests.conftest import MINI_SUITE
 
 GOOD_PROBE = """\

@@ -1,4 +1,4 @@
-"""Tests for alignaudit.recency on synthetic probes whose right answer is known."""
+"""Tests for alignaudit.recency.cutoff on synthetic probes whose right answer is known."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from pydantic import ValidationError
 from scipy.special import expit
 
-from alignaudit.recency import (
+from alignaudit.recency.cutoff import (
     CutoffEstimate,
     CutoffSettings,
     Outcome,

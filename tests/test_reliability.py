@@ -33,7 +33,7 @@ DOCS = ROOT / "docs"
 def cli(*args: str, env: dict[str, str] | None = None,
         timeout: float = 300) -> subprocess.CompletedProcess:
     """The real command line in a subprocess."""
-    return subprocess.run([sys.executable, "-m", "alignaudit.cli", *args], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "alignaudit", *args], capture_output=True,
                           text=True, timeout=timeout, env=env, cwd=ROOT)
 
 
@@ -41,7 +41,7 @@ def main_here(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str
               *args: str) -> tuple[int, str]:
     """The command line inside this process (so a fault can be monkeypatched in): exit code and
     stderr. An exception that is not turned into a message escapes, as a traceback would."""
-    from alignaudit import cli as cli_mod
+    from alignaudit.cli import app as cli_mod
 
     monkeypatch.setattr(sys, "argv", ["alignaudit", *args])
     capsys.readouterr()
@@ -277,8 +277,8 @@ def test_unknown_model_names_the_accepted_forms(tmp_path: Path) -> None:
     ("qwen2.5-coder-05b", "qwen2.5-coder-0.5b"),
 ])
 def test_a_mistyped_alias_is_not_taken_for_a_hub_id(spec: str, alias: str) -> None:
-    from alignaudit.backends.resolve import resolve
-    from alignaudit.errors import UserError
+    from alignaudit._util.errors import UserError
+    from alignaudit.backends.hf.resolve import resolve
 
     with pytest.raises(UserError) as info:
         resolve(spec)
@@ -293,7 +293,7 @@ def test_a_mistyped_alias_is_not_taken_for_a_hub_id(spec: str, alias: str) -> No
                                   "gemma-2b", "gemma3-1b", "HuggingFaceTB/SmolLM2-13M",
                                   "smollm2-135m/x"])
 def test_hub_ids_are_not_corrected_to_an_alias(spec: str) -> None:
-    from alignaudit.backends.resolve import resolve
+    from alignaudit.backends.hf.resolve import resolve
 
     source = resolve(spec)
     assert source.kind == "hub" and source.location == spec
@@ -428,7 +428,7 @@ def test_out_of_memory_mid_run_keeps_finished_batches(tiny_gpt2_dir: Path, tmp_p
                                                       capsys: pytest.CaptureFixture[str]) -> None:
     """Every forward pass after the fourth runs out of memory, even on one sequence: the halving
     retry gives up with a message, and the batches finished before it are kept for a re-run."""
-    from alignaudit.backends.hf import HFBackend
+    from alignaudit.backends.hf.backend import HFBackend
 
     calls = {"n": 0}
 
@@ -492,7 +492,7 @@ def test_disk_full_keeps_the_earlier_results(tiny_gpt2_dir: Path, tmp_path: Path
 def test_disk_full_while_journaling_is_a_message(tiny_gpt2_dir: Path, tmp_path: Path,
                                                  monkeypatch: pytest.MonkeyPatch,
                                                  capsys: pytest.CaptureFixture[str]) -> None:
-    from alignaudit import journal
+    from alignaudit.backends import journal
 
     def no_space(fd: int) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
@@ -614,7 +614,7 @@ def test_served_model_run_resumes_after_ctrl_c(tmp_path: Path) -> None:
         server.requests.clear()
         server.handler = slow
         out = tmp_path / "out"
-        proc = subprocess.Popen([sys.executable, "-m", "alignaudit.cli", *base, "--out",
+        proc = subprocess.Popen([sys.executable, "-m", "alignaudit", *base, "--out",
                                  str(out)], cwd=ROOT, stderr=subprocess.PIPE, text=True)
         deadline = time.time() + 120
         while time.time() < deadline and proc.poll() is None and _journal_lines(out) < 40:
@@ -804,7 +804,7 @@ def test_bad_policy_files(tmp_path: Path) -> None:
 
 
 def test_the_example_policy_parses() -> None:
-    from alignaudit import gates
+    from alignaudit.judge import gates
 
     conditions = gates.load_policy(EXAMPLES / "policy.yaml")
     assert conditions and [gates.parse(c).text for c in conditions] == conditions

@@ -10,11 +10,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from alignaudit import report
-from alignaudit.analysis import Confabulation, GroupAccuracy, RecencyAnalysis, analyse
 from alignaudit.backends.base import ModelInfo
-from alignaudit.believed import BelievedYear
-from alignaudit.recency import CutoffEstimate
+from alignaudit.judge.verdict import QUESTIONS, Thresholds, verdict, worst
+from alignaudit.recency.believed import BelievedYear
+from alignaudit.recency.cutoff import CutoffEstimate
+from alignaudit.recency.scoring import ChoiceScore, ProbeResult, summarise
+from alignaudit.recency.section import Confabulation, GroupAccuracy, RecencyAnalysis, analyse
+from alignaudit.report import page as report
 from alignaudit.result import (
     AuditResult,
     Environment,
@@ -24,8 +26,6 @@ from alignaudit.result import (
     Runtime,
     SuiteRef,
 )
-from alignaudit.scoring import ChoiceScore, ProbeResult, summarise
-from alignaudit.verdict import QUESTIONS, Thresholds, verdict, worst
 
 SCRIPT = "<script>alert(1)</script>"
 IMG = '"><img src=x onerror=alert(1)>'
@@ -97,7 +97,7 @@ def probes_for(n_facts: int, knows_until: int, seed: int = 0, hostile: bool = Fa
 
 def audit_for(name: str, probes: list[ProbeResult], claimed: str | None = "2024-06",
               n_boot: int = 200) -> ModelAudit:
-    from alignaudit.recency import date_to_year_fraction
+    from alignaudit.recency.cutoff import date_to_year_fraction
 
     claimed_f = date_to_year_fraction(claimed) if claimed else None
     rec = analyse(probes, np.random.default_rng(0), now=2025.0, claimed=claimed_f, n_boot=n_boot)
@@ -349,7 +349,7 @@ class WordEmbedder:
 
 def test_a_real_drift_result_renders(single, tmp_path):
     """The typed drift result (alignment.DataAlignment) goes through the generic hook."""
-    from alignaudit.alignment import DataSettings, analyse_data
+    from alignaudit.drift.section import DataSettings, analyse_data
 
     rng = np.random.default_rng(0)
     words = ["payroll", "invoice", "refund", "login", "export", "tax", "report", "account"]
@@ -514,7 +514,7 @@ def test_same_model_twice_gets_distinct_labels(single):
 def test_cli_report_compares_several_results(pair, tmp_path):
     from typer.testing import CliRunner
 
-    from alignaudit.cli import app
+    from alignaudit.cli.app import app
     from alignaudit.result import save
 
     paths = []
@@ -535,7 +535,7 @@ def test_write_report_writes_both_files(single, tmp_path: Path):
 
 
 def test_charts_are_deterministic_and_escape_text():
-    from alignaudit import charts
+    from alignaudit.report import charts
 
     audit = audit_for(SCRIPT, probes_for(200, knows_until=2019), n_boot=50)
     series = [charts.Series(SCRIPT, charts.PALETTE[0], audit.recency),
@@ -551,7 +551,7 @@ def test_charts_are_deterministic_and_escape_text():
 def test_remote_code_is_named_in_the_verdict():
     from types import SimpleNamespace as NS
 
-    from alignaudit.verdict import code_line
+    from alignaudit.judge.verdict import code_line
 
     line = code_line(NS(model=NS(trust_remote_code=True, files_sha256={})), None)
     assert line.status == "warn" and "remote code" in line.headline

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from alignaudit import report
+from alignaudit.report import page as report
 from tests.test_report import HOSTILE, STAMP, audit_for, probes_for, result_for
 
 CHROMIUM = next((p for p in (shutil.which("chromium"), shutil.which("chromium-browser"),

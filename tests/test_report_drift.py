@@ -9,13 +9,9 @@ import re
 import numpy as np
 import pytest
 
-from alignaudit import charts, report, report_drift
-from alignaudit.alignment import DataAlignment, NovelDocument, ReferenceInfo
 from alignaudit.backends.base import ModelInfo
-from alignaudit.data import DataStats
-from alignaudit.drift import DriftConfig, compare
-from alignaudit.result import AuditResult, Environment, ModelAudit, RunConfig, Runtime
-from alignaudit.textview import (
+from alignaudit.drift.documents import DataStats
+from alignaudit.drift.modelview import (
     SCORE_METHOD,
     Distribution,
     Fertility,
@@ -25,6 +21,12 @@ from alignaudit.textview import (
     PerplexityView,
     by_period,
 )
+from alignaudit.drift.section import DataAlignment, NovelDocument, ReferenceInfo
+from alignaudit.drift.stats import DriftConfig, compare
+from alignaudit.report import charts
+from alignaudit.report import drift_view as report_drift
+from alignaudit.report import page as report
+from alignaudit.result import AuditResult, Environment, ModelAudit, RunConfig, Runtime
 from tests.test_report import parse, remote_references
 
 SCRIPT = "<script>alert(1)</script>"
@@ -280,7 +282,7 @@ def test_methods_explain_the_numbers(page):
 
 def test_methods_say_when_the_novelty_threshold_came_from_a_sample(dated, page,
                                                                   monkeypatch):
-    from alignaudit import drift
+    from alignaudit.drift import stats as drift
 
     said = "here for a random"
     assert said not in drift_html(page)  # 200 reference documents: every one is scored

@@ -14,7 +14,7 @@ from tests.conftest import MINI_SUITE
 
 
 def command(model: Path, out: Path, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "alignaudit.cli", "run", "--model", str(model), "--probes",
+    return [sys.executable, "-m", "alignaudit", "run", "--model", str(model), "--probes",
             f"recency,{MINI_SUITE}", "--limit", "40", "--batch-size", "1", "--out", str(out),
             "--as-of", "2026-11-01", "--max-new-tokens", "3", "--quiet", *extra]
 

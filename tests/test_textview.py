@@ -1,4 +1,4 @@
-"""Tests for alignaudit.textview: perplexity and fertility through a backend, novel terms on a
+"""Tests for alignaudit.drift.modelview: perplexity and fertility through a backend, novel terms on a
 synthetic corpus, and perplexity by period on data with a known (or no) trend."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from alignaudit.backends.base import Perplexity
-from alignaudit.textview import (
+from alignaudit.drift.modelview import (
     by_period,
     compare_fertility,
     default_zipf,
@@ -237,7 +237,7 @@ def test_by_period_small_inputs() -> None:
 
 
 def test_possessives_are_not_terms():
-    from alignaudit.textview import _terms
+    from alignaudit.drift.modelview import _terms
 
     words, pairs = _terms("Northwind's app crashed after the COVID-19 update; the caller's words.")
     assert "Northwind" in words and "Northwind's" not in words
@@ -246,7 +246,7 @@ def test_possessives_are_not_terms():
 
 
 def test_novel_count_follows_the_rule_not_the_top_list():
-    from alignaudit.textview import NovelTerm, is_novel, novel_terms
+    from alignaudit.drift.modelview import NovelTerm, is_novel, novel_terms
 
     user = [f"ticket {i} about Zorblax9 and Qwixtronic and the password reset" for i in range(40)]
     ref = ["the password reset page explains how to reset a password"] * 40

@@ -1,0 +1,5 @@
+"""``python -m alignaudit``: the same as the ``alignaudit`` command."""
+
+from alignaudit.cli.app import main
+
+main()

@@ -1,0 +1,259 @@
+"""Loading a transformers model: options, device and dtype, weights from every kind of source.
+
+A bundled alias or a ``.gguf`` file is de-quantised once into a cached safetensors folder; a
+local folder is checked for pickle weights (refused unless allowed) and its weight files are
+hashed; a Hub id loads from the local cache first and says clearly when the Hub cannot be
+reached. Every failure a user can cause is a ``UserError`` naming the option and the fix.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from alignaudit._util.errors import UserError
+from alignaudit.backends.base import ModelInfo
+from alignaudit.backends.hf.resolve import (
+    ModelSource,
+    cache_root,
+    hub_reachable,
+    hub_unreachable_error,
+    sha256_file,
+)
+
+log = logging.getLogger(__name__)
+
+PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl")
+
+
+class LoadOptions(BaseModel):
+    """How to load and run a transformers model."""
+
+    model_config = ConfigDict(frozen=True)
+
+    device: str = Field(default="auto", description="auto, cpu, cuda, cuda:N or mps.")
+    dtype: str = Field(default="auto", description="auto, float32, bfloat16 or float16.")
+    batch_size: int | None = Field(default=None, description="Sequences per batch; None=auto.")
+    device_map: str | None = Field(default=None, description="accelerate device_map, e.g. auto.")
+    trust_remote_code: bool = Field(default=False, description="Run the repo's own code.")
+    allow_pickle: bool = Field(default=False, description="Allow pickle-based weight files.")
+    max_window: int = Field(default=2048, description="Longest window for perplexity.")
+    pack: bool = Field(default=True, description="Prefix-tree packing: shared prefixes run once.")
+    progress: bool = Field(default=True, description="Show progress bars.")
+
+
+def load_model(source: ModelSource, options: LoadOptions) -> tuple[Any, Any, ModelInfo]:
+    """Model, tokenizer and their description for ``source``."""
+    if source.kind == "hub" and not _in_hub_cache(source) and not hub_reachable():
+        raise hub_unreachable_error(source)  # before the slow transformers import
+    folder, kwargs, hashes = _prepare(source, options)
+    model, tokenizer = _load_pretrained(source, folder, kwargs, options)
+    return model, tokenizer, _describe(source, folder, model, tokenizer, hashes, options)
+
+
+def pick_device(requested: str) -> str:
+    import torch
+
+    if requested != "auto":
+        if requested.startswith("cuda") and not torch.cuda.is_available():
+            raise UserError("--device cuda: no CUDA GPU is visible here. Use --device cpu.")
+        if requested == "mps" and not torch.backends.mps.is_available():
+            raise UserError("--device mps: Apple MPS is not available here. Use --device cpu.")
+        return requested
+    if torch.cuda.is_available():
+        return "cuda"
+    if torch.backends.mps.is_available():
+        return "mps"
+    return "cpu"
+
+
+def pick_dtype(requested: str, device: str) -> Any:
+    import torch
+
+    if requested == "auto":
+        if device.startswith("cuda"):
+            return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+        return torch.float32
+    table = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
+    if requested not in table:
+        raise UserError(f"--dtype {requested}: use one of auto, {', '.join(table)}.")
+    return table[requested]
+
+
+def convert_gguf(folder: Path, gguf_file: str, progress: bool = True) -> tuple[Path, str]:
+    """De-quantise a GGUF file once into a cached safetensors folder; returns (folder, sha256)."""
+    path = folder / gguf_file
+    digest = sha256_file(path)
+    target = cache_root() / "converted" / digest[:32]
+    if (target / "alignaudit-source.json").is_file():
+        return target, digest
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    log.info("Converting %s once to %s (later runs load in about a second)", path, target)
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(str(folder), gguf_file=gguf_file)
+        model = AutoModelForCausalLM.from_pretrained(
+            str(folder), gguf_file=gguf_file, dtype=torch.float32
+        )
+    except Exception as exc:  # noqa: BLE001 - any failure here is a bad or unsupported file
+        raise UserError(
+            f"--model {path}: transformers could not load this GGUF file ({first_line(exc)}). "
+            "It may be truncated or corrupt, or of an architecture transformers cannot "
+            "de-quantise; check the download, or convert the model to a transformers folder."
+        ) from None
+    config = model.config
+    if hasattr(config, "quantization_config"):
+        del config.quantization_config
+    fresh = AutoModelForCausalLM.from_config(config, dtype=torch.float32)
+    fresh.load_state_dict(model.state_dict())
+    tmp = target.with_name(target.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    fresh.save_pretrained(tmp)
+    tokenizer.save_pretrained(tmp)
+    (tmp / "alignaudit-source.json").write_text(json.dumps({"gguf": str(path), "sha256": digest}))
+    shutil.rmtree(target, ignore_errors=True)
+    tmp.rename(target)
+    return target, digest
+
+
+def first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:300] if text else type(exc).__name__
+
+
+def _check_pickle(folder: Path, allow_pickle: bool) -> None:
+    safe = list(folder.glob("*.safetensors"))
+    pickled = [p for p in folder.iterdir() if p.suffix in PICKLE_SUFFIXES]
+    if not safe and pickled and not allow_pickle:
+        raise UserError(
+            f"--model {folder}: its weights ({pickled[0].name}) are a pickle file, which can run "
+            "arbitrary code when loaded. Convert them to safetensors, or pass --allow-pickle if "
+            "you trust this model."
+        )
+
+
+def _weight_files(folder: Path) -> list[Path]:
+    files = sorted(folder.glob("*.safetensors"))
+    return files or sorted(p for p in folder.iterdir() if p.suffix in PICKLE_SUFFIXES)
+
+
+def _in_hub_cache(source: ModelSource) -> bool:
+    """Is the model's config in the local Hugging Face cache? (huggingface_hub only: fast)."""
+    from huggingface_hub import try_to_load_from_cache
+
+    found = try_to_load_from_cache(source.location, "config.json", revision=source.revision)
+    return isinstance(found, str)
+
+
+def _prepare(source: ModelSource, options: LoadOptions) -> tuple[str, dict[str, Any], dict]:
+    """Where to load from, extra from_pretrained arguments, and weight-file hashes."""
+    kwargs: dict[str, Any] = {"trust_remote_code": options.trust_remote_code}
+    if source.kind in {"alias", "gguf"}:
+        assert source.gguf_file is not None
+        gguf = Path(source.location) / source.gguf_file
+        if not gguf.is_file():
+            raise UserError(f"--model {source.spec}: {gguf} does not exist.")
+        folder, digest = convert_gguf(Path(source.location), source.gguf_file, options.progress)
+        return str(folder), kwargs, {source.gguf_file: digest}
+    if source.kind == "local":
+        folder = Path(source.location)
+        _check_pickle(folder, options.allow_pickle)
+        hashes = {p.name: sha256_file(p) for p in _weight_files(folder)}
+        return str(folder), kwargs, hashes
+    kwargs["revision"] = source.revision
+    if not options.allow_pickle:
+        kwargs["use_safetensors"] = True
+    return source.location, kwargs, {}
+
+
+def _load_pretrained(
+    source: ModelSource, where: str, kwargs: dict[str, Any], options: LoadOptions
+) -> tuple[Any, Any]:
+
+    device = pick_device(options.device)
+    dtype = pick_dtype(options.dtype, device)
+    model_kwargs = dict(kwargs, dtype=dtype)
+    if options.device_map:
+        model_kwargs["device_map"] = options.device_map
+    if source.kind == "hub":
+        try:
+            return _from_pretrained(where, model_kwargs, kwargs, local_only=True, device=device,
+                                    options=options)
+        except OSError:
+            if not hub_reachable():
+                raise hub_unreachable_error(source) from None
+    try:
+        return _from_pretrained(where, model_kwargs, kwargs, local_only=False, device=device,
+                                options=options)
+    except UserError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - loading failures of every kind are reported
+        raise UserError(
+            f"--model {source.spec}: transformers could not load it ({first_line(exc)}). "
+            "Check the id or path; a truncated or corrupt weights file, a model that needs "
+            "--trust-remote-code, or an architecture this transformers version does not know "
+            "all end here."
+        ) from None
+
+
+def _from_pretrained(where: str, model_kwargs: dict, tok_kwargs: dict, *, local_only: bool,
+                     device: str, options: LoadOptions) -> tuple[Any, Any]:
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers.utils import logging as hf_logging
+
+    tok_kwargs = {k: v for k, v in tok_kwargs.items() if k != "use_safetensors"}
+    tokenizer = AutoTokenizer.from_pretrained(where, local_files_only=local_only, **tok_kwargs)
+    bars = hf_logging.is_progress_bar_enabled()
+    if not options.progress:  # --quiet: transformers' own "Loading weights" bar too
+        hf_logging.disable_progress_bar()
+    try:
+        model: Any = AutoModelForCausalLM.from_pretrained(where, local_files_only=local_only,
+                                                          **model_kwargs)
+    finally:
+        if bars:
+            hf_logging.enable_progress_bar()
+    if not options.device_map:
+        model = model.to(device)
+    model.eval()
+    return model, tokenizer
+
+
+def _context_length(model: Any, tokenizer: Any) -> int:
+    config = model.config
+    for name in ("max_position_embeddings", "n_positions", "max_sequence_length", "seq_length"):
+        value = getattr(config, name, None)
+        if isinstance(value, int) and value > 0:
+            return value
+    limit = getattr(tokenizer, "model_max_length", 0) or 0
+    return limit if 0 < limit < 1_000_000 else 2048
+
+
+def _adds_bos(tokenizer: Any) -> bool:
+    bos = tokenizer.bos_token_id
+    if bos is None:
+        return False
+    ids = tokenizer("a")["input_ids"]
+    return bool(ids) and ids[0] == bos
+
+
+def _describe(source: ModelSource, where: str, model: Any, tokenizer: Any,
+              hashes: dict[str, str], options: LoadOptions) -> ModelInfo:
+    folder = Path(where)
+    size = sum(p.stat().st_size for p in _weight_files(folder)) if folder.is_dir() else None
+    return ModelInfo(
+        spec=source.spec, display_name=source.display_name or source.spec, source=source.kind,
+        backend="hf", revision=source.revision or getattr(model.config, "_commit_hash", None),
+        files_sha256=hashes, architecture=type(model).__name__,
+        n_parameters=sum(p.numel() for p in model.parameters()), weights_bytes=size,
+        dtype=str(next(model.parameters()).dtype).removeprefix("torch."),
+        device=str(next(model.parameters()).device), context_length=_context_length(model,
+                                                                                    tokenizer),
+        add_bos=_adds_bos(tokenizer), claimed_cutoff=source.claimed_cutoff,
+        trust_remote_code=options.trust_remote_code, license=source.license,
+    )

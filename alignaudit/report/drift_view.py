@@ -1,0 +1,292 @@
+"""The drift section of the report: each model's data-alignment result, ready for the template.
+
+``drift_page(cols)`` turns the ``alignment.DataAlignment`` of every column into a ``DriftView``
+(numbers formatted, lists capped, charts drawn); a drift result of any other shape is shown
+generically, field by field. Pure, like the rest of :mod:`alignaudit.report.page`, which calls it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from alignaudit.judge.verdict import drift_level, find
+from alignaudit.judge.verdict import field as lookup
+from alignaudit.report.page import LIST_CAP, Column, cut
+
+# ------------------------------------------------------------------------------ any drift result
+
+TEST_KEYS = ("name", "method", "statistic", "p_value", "effect_size", "effect_size_name",
+             "drift_detected")
+DOC_KEYS = ("rank", "text", "score", "source", "date")
+
+
+def _pick(obj: Any, keys: Sequence[str]) -> dict[str, Any]:
+    return {key: lookup(obj, key) for key in keys}
+
+
+def _as_list(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, list | tuple) else []
+
+
+def drift_summary(drift: Any) -> dict[str, Any]:
+    """The headline drift numbers, each found defensively (None when the result lacks it)."""
+    tests = find(drift, "tests")
+    return {
+        "level": drift_level(drift),
+        "embedder": find(drift, "embedder"),
+        "tests": [_pick(t, TEST_KEYS) for t in tests][:10] if isinstance(tests, list | tuple)
+        else [],
+        "share": find(drift, "out_of_domain_share"), "expected": find(drift, "expected_share"),
+        "share_low": find(drift, "share_ci_low"), "share_high": find(drift, "share_ci_high"),
+        "centroid": find(drift, "centroid_cosine_distance"),
+        "novel_docs": [_pick(d, DOC_KEYS) for d in _as_list(find(drift, "most_novel"))[:10]],
+        "rows": drift_rows(drift),
+    }
+
+
+def drift_rows(drift: Any, prefix: str = "", depth: int = 0) -> list[tuple[str, str]]:
+    """A generic, defensive view of a drift result: scalar fields by dotted key, lists counted."""
+    from pydantic import BaseModel
+
+    if isinstance(drift, BaseModel):
+        drift = drift.model_dump()
+    rows: list[tuple[str, str]] = []
+    items = drift.items() if isinstance(drift, dict) else []
+    for key, value in items:
+        name = f"{prefix}{key}"
+        if isinstance(value, dict) and depth < 2:
+            rows.extend(drift_rows(value, name + ".", depth + 1))
+        elif isinstance(value, list | tuple):
+            rows.append((name, f"list of {len(value)}"))
+        elif isinstance(value, float):
+            rows.append((name, f"{value:.4g}"))
+        else:
+            rows.append((name, cut(str(value), 200)))
+    return rows[:LIST_CAP]
+
+
+# ------------------------------------------------------------------------------ data alignment
+
+DRIFT_DOC_CAP = 10
+"""Most novel documents listed per model (the rest are counted; results.json keeps them)."""
+DRIFT_TERM_CAP = 20
+"""Most novel terms listed per model."""
+_LEVEL_SENTENCE = {
+    "low": "To this embedder your documents look like the reference: a classifier can barely "
+           "tell them apart, so the model's pre-training domain covers your data.",
+    "moderate": "Your documents can be told apart from the reference but overlap with it: "
+                "expect the model to be somewhat less at home on your data than on general text.",
+    "high": "A linear classifier tells your documents from the reference easily: expect the "
+            "model to know less about your domain, and to be less fluent in it, than on "
+            "general text.",
+}
+
+
+@dataclass(frozen=True)
+class DriftView:
+    """One model's drift section, ready for the template: numbers formatted, lists capped."""
+
+    col: Column
+    a: Any  # alignment.DataAlignment
+    anchor: str
+    same_as: Column | None  # the embedding half equals this earlier model's (same data/ref)
+    sentence: str
+    tests: list[dict[str, Any]]
+    data_lines: list[str]
+    pca_svg: str
+    ppl_svg: str
+    fields: list[tuple[str, str]]  # every scalar field by dotted key, for tracing numbers
+
+
+@dataclass(frozen=True)
+class DriftPage:
+    """The drift section of the page: typed results per model, anything else generically."""
+
+    models: list[DriftView]
+    generic: list[tuple[Column, dict[str, Any]]]
+    compare: list[tuple[str, list[str]]]
+    ppl_period_svg: str
+    novelty_period_svg: str
+    caps: dict[str, int]
+    score_method: str
+
+    def __bool__(self) -> bool:
+        return bool(self.models or self.generic)
+
+
+def as_alignment(drift: Any) -> Any:
+    """The drift result as an ``alignment.DataAlignment``, or None when it is not one."""
+    from pydantic import ValidationError
+
+    from alignaudit.drift.section import DataAlignment
+
+    if isinstance(drift, DataAlignment) or drift is None:
+        return drift
+    try:
+        return DataAlignment.model_validate(drift)
+    except ValidationError:
+        return None
+
+
+def fmt_p(p: float | None) -> str:
+    """'0.034', '< 0.001', '–'."""
+    return "–" if p is None else "< 0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def at_floor(p: float, n_permutations: Any) -> bool:
+    """True when a permutation p-value is the smallest it can be, 1 / (1 + B)."""
+    return isinstance(n_permutations, int) and p <= (1 + 1e-9) / (1 + n_permutations)
+
+
+def drift_test_rows(stats: Any) -> list[dict[str, Any]]:
+    """Two-sample tests, the distances and the out-of-domain share, one row each."""
+    n = f"{stats.n_reference:,} / {stats.n_current:,}"
+    rows = []
+    for t in stats.tests:
+        b = t.parameters.get("n_permutations")
+        name = {"classifier": "Domain classifier", "mmd": "MMD (RBF kernel)"}.get(t.name, t.name)
+        stat = f"AUC {t.statistic:.3f}" if t.name == "classifier" else (
+            f"MMD² {t.statistic:.4f}" if t.name == "mmd" else f"{t.statistic:.4g}")
+        rows.append({"name": name, "statistic": stat, "p": fmt_p(t.p_value),
+                     "floor": f"{b:,}" if at_floor(t.p_value, b) else "",
+                     "effect": f"{t.effect_size:.3f}", "effect_name": t.effect_size_name,
+                     "decision": "drift" if t.drift_detected else "no drift",
+                     "rule": f"p {'<' if t.drift_detected else '≥'} α = {t.threshold:g}",
+                     "detected": t.drift_detected, "n": n})
+    e, nov = stats.effect_sizes, stats.novelty
+    for name, value, what in (
+        ("Centroid cosine distance", e.centroid_cosine_distance,
+         "1 − cosine of the two mean embeddings (0 = same direction, 2 = opposite)"),
+        ("Fréchet distance", e.frechet_distance, "between Gaussians fitted to each side, in "
+         "squared embedding units (0 = same mean and covariance)")):
+        rows.append({"name": name, "statistic": "–", "p": "–", "effect": f"{value:.3f}",
+                     "effect_name": what, "decision": "", "rule": "effect size only",
+                     "detected": None, "floor": "", "n": n})
+    above, below = nov.share_ci_low > nov.expected_share, nov.share_ci_high < nov.expected_share
+    rows.append({
+        "name": "Out-of-domain share", "p": "–", "n": n, "detected": above, "floor": "",
+        "statistic": f"{nov.n_out_of_domain:,} of {stats.n_current:,} documents",
+        "effect": f"{nov.out_of_domain_share:.1%} ({nov.share_ci_low:.1%}–"
+                  f"{nov.share_ci_high:.1%})",
+        "effect_name": f"share of your documents farther from the reference than "
+                       f"{nov.quantile:.0%} of reference documents are (95% Wilson interval); "
+                       f"{nov.expected_share:.0%} expected with no drift",
+        "decision": "drift" if above else "no drift",
+        "rule": f"interval {'above' if above else 'below' if below else 'includes'} "
+                f"{nov.expected_share:.0%}"})
+    return rows
+
+
+def data_lines(d: Any) -> list[str]:
+    """What reading and cleaning did, in two sentences."""
+    files = ", ".join(d.files[:3]) + (f" and {len(d.files) - 3} more files"
+                                      if len(d.files) > 3 else "")
+    cols = ", ".join(f"{k} column {v}" for k, v in (("text", d.text_column),
+                                                    ("date", d.date_column)) if v)
+    sample = (f", a random sample of {d.n_kept:,} from {d.sampled_from:,} after cleaning"
+              if d.sampled_from is not None else "")
+    first = (f"{d.n_read:,} documents read from {files}{f' ({cols})' if cols else ''}; "
+             f"{d.n_kept:,} kept{sample}.")
+    dropped = [f"{n:,} {what}" for n, what in ((d.n_empty, "empty"), (d.n_duplicates,
+               "exact duplicate" + ("s" if d.n_duplicates > 1 else ""))) if n]
+    fixed = [f"{n:,} {what}" for n, what in (
+        (d.n_truncated, f"cut to {d.max_chars:,} characters"),
+        (d.n_bad_bytes, "with non-UTF-8 bytes replaced"),
+        (d.n_bad_dates, "without a usable date (kept, undated)")) if n]
+    second = " ".join([f"Dropped: {', '.join(dropped)}." if dropped else "Nothing dropped.",
+                       f"Fixed: {'; '.join(fixed)}." if fixed else
+                       "Nothing truncated, no bad bytes, no bad dates."])
+    return [first, second]
+
+
+def level_sentence(a: Any) -> str:
+    return _LEVEL_SENTENCE.get(a.level, "")
+
+
+def _same_embedding(a: Any, b: Any) -> bool:
+    return (a.stats, a.data, a.reference, a.embedder) == (b.stats, b.data, b.reference, b.embedder)
+
+
+def drift_view(col: Column, a: Any, same_as: Column | None) -> DriftView:
+    from alignaudit.report import charts
+
+    ppl = a.perplexity
+    ppl_svg = charts.perplexity_chart([charts.PerplexitySeries(
+        col.label, col.colour, ppl.user_perplexities, ppl.reference_perplexities)],
+        key=f"ppl-{col.key}") if ppl is not None else ""
+    pca = "" if same_as else charts.projection_chart(a.stats.projection, col.colour,
+                                                      key=f"pca-{col.key}")
+    return DriftView(col=col, a=a, anchor=f"drift-{col.key}", same_as=same_as,
+                     sentence=level_sentence(a), tests=drift_test_rows(a.stats),
+                     data_lines=data_lines(a.data), pca_svg=pca, ppl_svg=ppl_svg,
+                     fields=drift_rows(a))
+
+
+def compare_rows(views: Sequence[DriftView]) -> list[tuple[str, list[str]]]:
+    """The headline drift numbers, one column per model (comparisons only)."""
+    def auc(v: DriftView) -> str:
+        t = next((t for t in v.a.stats.tests if t.name == "classifier"), None)
+        return f"{t.statistic:.3f} (p {fmt_p(t.p_value)})" if t else "–"
+
+    def ratio(v: DriftView) -> str:
+        p = v.a.perplexity
+        return f"{p.median_ratio:.2f}× ({p.ratio_ci[0]:.2f}–{p.ratio_ci[1]:.2f})" if p else "–"
+
+    def trend(v: DriftView) -> str:
+        t = v.a.perplexity_by_period.trend if v.a.perplexity_by_period else None
+        if t is None or t.spearman_rho is None:
+            return "–"
+        word = {"rises": "rises", "falls": "falls", "none": "no clear change"}[t.direction]
+        return f"{word} (ρ = {t.spearman_rho:.2f}, p {fmt_p(t.p_value)})"
+
+    def fert(v: DriftView) -> str:
+        f = v.a.fertility
+        return f"{f.user.tokens_per_word:.2f} vs {f.reference.tokens_per_word:.2f}" if f else "–"
+
+    return [(name, [fn(v) for v in views]) for name, fn in (
+        ("Drift level", lambda v: f"{v.a.level} ({v.a.stats.level.decided_by})"),
+        ("Classifier AUC", auc),
+        ("Out-of-domain share", lambda v: f"{v.a.stats.novelty.out_of_domain_share:.0%}"),
+        ("Reference", lambda v: f"{v.a.reference.kind}: {v.a.reference.source}"),
+        ("Median perplexity, yours / reference", ratio),
+        ("Tokens per word, yours vs reference", fert),
+        ("Novel terms", lambda v: str(len(v.a.novel_terms.terms)) if v.a.novel_terms else "–"),
+        ("Perplexity with date", trend))]
+
+
+def drift_page(cols: Sequence[Column]) -> DriftPage:
+    """Everything the drift section shows, for every model that has a drift result."""
+    from alignaudit.drift.modelview import SCORE_METHOD
+    from alignaudit.report import charts
+
+    views: list[DriftView] = []
+    generic = []
+    for col in cols:
+        if col.audit.drift is None:
+            continue
+        a = as_alignment(col.audit.drift)
+        if a is None:
+            generic.append((col, drift_summary(col.audit.drift)))
+            continue
+        same = next((v.col for v in views if _same_embedding(v.a, a)), None)
+        views.append(drift_view(col, a, same))
+    ppl = [charts.PeriodSeries(v.col.label, v.col.colour, v.a.perplexity_by_period)
+           for v in views if v.a.perplexity_by_period is not None]
+    nov = [v for v in views if v.a.novelty_by_period is not None and v.same_as is None]
+    lines = [(nov[0].a.stats.novelty.threshold, "out-of-domain threshold"),
+             (nov[0].a.stats.novelty.reference_scores_median, "reference median")] \
+        if len(nov) == 1 else []
+    return DriftPage(
+        models=views, generic=generic,
+        compare=compare_rows(views) if len(views) > 1 else [],
+        ppl_period_svg=charts.period_chart(ppl, "median perplexity\n(log scale)", "ppl-period",
+                                           log=True, named=len(views) > 1),
+        novelty_period_svg=charts.period_chart(
+            [charts.PeriodSeries(v.col.label, v.col.colour, v.a.novelty_by_period)
+             for v in nov], "median novelty\n(cosine distance)", "nov-period", lines=lines,
+            named=len(views) > 1),
+        caps={"docs": DRIFT_DOC_CAP, "terms": DRIFT_TERM_CAP, "scatter": charts.SCATTER_POINTS},
+        score_method=SCORE_METHOD,
+    )
