@@ -3,8 +3,8 @@
 Frozen, so a value cannot change after it is validated; ``extra="forbid"``, so an unknown or
 misspelt field (in a suite's YAML, a hand-edited results.json) is an error, not dropped. Models
 that differ say so where they are declared: ``result.py``'s blocks are not frozen (the runner
-fills in gates, environment and runtime after the analysis), ``scoring.ScoreOptions`` ignores
-unknown fields, and the backends' request and info types are frozen without ``extra="forbid"``.
+fills in gates, environment and runtime after the analysis), and the backends' request and info
+types are frozen without ``extra="forbid"``.
 """
 
 from __future__ import annotations

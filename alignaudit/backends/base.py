@@ -1,15 +1,26 @@
-"""The one seam between alignaudit and a model: a few batched verbs.
+"""The one seam between alignaudit and a model: a few batched verbs and what each backend can do.
 
-Everything above a backend (scoring, analysis, reports) only calls these verbs, so a model in
-transformers and a model behind an OpenAI-compatible server are audited the same way.
+Everything above a backend (scoring, analysis, reports) calls only these verbs and reads only
+:attr:`Backend.capabilities`, so a model in transformers, a model behind an OpenAI-compatible
+server and the deterministic fake are audited the same way. No caller probes a backend with
+``hasattr``: what it cannot do, its capabilities say.
+
+The conventions of the verbs are lm-evaluation-harness's: a continuation keeps its leading space
+and is scored given its context; ``is_greedy`` means every continuation token was the argmax.
 """
 
 from __future__ import annotations
 
+import math
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from typing import Protocol, runtime_checkable
+from dataclasses import dataclass, field
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from alignaudit._util.frozen import Frozen
+from alignaudit.backends.journal import Journal
 
 
 class Loglikelihood(BaseModel):
@@ -76,26 +87,109 @@ class ModelInfo(BaseModel):
         "None when likelihoods were available.")
 
 
-@runtime_checkable
-class Backend(Protocol):
-    """A loaded model that answers the three batched verbs."""
+class Capabilities(Frozen):
+    """What a backend can do, declared by the backend (some are learnt when it first answers)."""
+
+    loglikelihood: bool = Field(description="Log-probabilities of a continuation given a prompt: "
+                                "likelihood ranking of choices. False: scored by generation only.")
+    generate: bool = Field(default=True, description="Greedy continuation of a prompt.")
+    perplexity: bool = Field(description="Rolling perplexity of a text (needs log-probabilities).")
+    sample: bool = Field(default=False, description="Seeded sampling of free text, used for "
+                         "`--reference model` (text the model writes stands for its training).")
+    usage: bool = Field(default=True, description="Counts tokens and seconds in `usage` for the "
+                        "footprint section.")
+    journal: bool = Field(default=False, description="Finished work can be journaled, so an "
+                          "interrupted run resumes (see `Backend.attach_journal`).")
+
+
+@dataclass
+class Usage:
+    """Work a backend has done, for the footprint section."""
+
+    tokens_scored: int = 0
+    score_seconds: float = 0.0
+    tokens_generated: int = 0
+    generate_seconds: float = 0.0
+    batches: int = 0
+    load_seconds: float = 0.0
+    extra: dict[str, Any] = field(default_factory=dict)
+    requests: int = 0
+    """Served models: HTTP requests sent (retries included)."""
+    retries: int = 0
+    """Served models: requests sent again after a failure."""
+    latencies: list[float] = field(default_factory=list)
+    """Served models: seconds of each successful HTTP round trip, in completion order."""
+    served: bool = False
+    """True for a model behind a server: its latency summary is reported (even when empty)."""
+
+    def latency_summary(self) -> dict[str, float]:
+        """Count, mean and percentiles (p50, p90, p99, max) of request latencies in seconds;
+        empty for a model that is not served."""
+        values = sorted(self.latencies)
+        if not values:
+            return {"n": 0} if self.served else {}
+
+        def pct(q: float) -> float:
+            return values[min(len(values) - 1, math.ceil(q * len(values)) - 1)]
+
+        return {"n": len(values), "mean": sum(values) / len(values), "p50": pct(0.5),
+                "p90": pct(0.9), "p99": pct(0.99), "max": values[-1]}
+
+
+class Unsupported(Exception):
+    """A verb the backend does not have (its capabilities say so); a bug in the caller."""
+
+
+class Backend(ABC):
+    """A loaded model that answers the batched verbs.
+
+    Subclasses set :attr:`info` and :attr:`usage` and declare :attr:`capabilities`. A verb
+    whose capability is False raises (the caller should have checked).
+    """
 
     info: ModelInfo
+    usage: Usage
+    journal: Journal | None = None
+    """Where finished work is journaled; attached by the runner when ``capabilities.journal``."""
 
+    @property
+    @abstractmethod
+    def capabilities(self) -> Capabilities:
+        """What this backend can do."""
+
+    @abstractmethod
     def loglikelihood(self, pairs: Sequence[tuple[str, str]]) -> list[Loglikelihood]:
         """Score each (context, continuation); the continuation keeps its leading space."""
-        ...
 
+    @abstractmethod
     def generate(
         self, prompts: Sequence[str], max_new_tokens: int, stop: Sequence[str]
     ) -> list[str]:
         """Greedy continuation of each prompt, cut at the first stop string."""
-        ...
 
+    @abstractmethod
     def perplexity(self, texts: Sequence[str]) -> list[Perplexity]:
         """Rolling perplexity of each text."""
-        ...
 
+    @abstractmethod
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         """Tokens each text takes (no special tokens)."""
-        ...
+
+    def sample(self, prompts: Sequence[str], max_new_tokens: int, seed: int) -> list[str]:
+        """A sampled continuation of each prompt, reproducible from ``seed``."""
+        raise Unsupported(f"{type(self).__name__} cannot sample (capabilities.sample is False)")
+
+    def attach_journal(self, journal: Journal) -> None:
+        """Journal finished work in ``journal`` and reuse what it already holds."""
+        if not self.capabilities.journal:
+            raise Unsupported(f"{type(self).__name__} keeps no journal")
+        self.journal = journal
+
+
+def cut_at_stop(text: str, stop: Sequence[str]) -> str:
+    """Cut ``text`` at the earliest occurrence of any stop string."""
+    cut = len(text)
+    for s in stop:
+        if s and (pos := text.find(s)) != -1:
+            cut = min(cut, pos)
+    return text[:cut]

@@ -1,5 +1,5 @@
 """The transformers backend: batched log-likelihoods, greedy generation and perplexity
-(loading lives in ``hf_load``).
+(loading lives in :mod:`alignaudit.backends.hf.load`).
 
 Log-likelihoods follow lm-evaluation-harness: trailing spaces of the context move to the
 continuation, the pair is tokenised whole and split where the context's own tokens end. When
@@ -11,16 +11,25 @@ there); the result records ``boundary_fixed``.
 from __future__ import annotations
 
 import logging
-import sys
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from alignaudit._util.errors import UserError
+from alignaudit.backends.base import (
+    Backend,
+    Capabilities,
+    Loglikelihood,
+    ModelInfo,
+    Perplexity,
+    Usage,
+    cut_at_stop,
+)
 from alignaudit.backends.hf import packing
-from alignaudit.backends.base import Loglikelihood, ModelInfo, Perplexity
-from alignaudit.backends.hf.load import LoadOptions, first_line, load_model
+from alignaudit.backends.hf.load import first_line, load_model
+from alignaudit.backends.hf.memory import free_memory, is_out_of_memory
+from alignaudit.backends.hf.options import LoadOptions
 from alignaudit.backends.hf.resolve import ModelSource
 from alignaudit.backends.journal import Journal, journaled
 
@@ -33,26 +42,13 @@ PACK_ROW = 256
 
 
 @dataclass
-class Usage:
-    """Work the backend has done, for the footprint section."""
-
-    tokens_scored: int = 0
-    score_seconds: float = 0.0
-    tokens_generated: int = 0
-    generate_seconds: float = 0.0
-    batches: int = 0
-    load_seconds: float = 0.0
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
 class _Request:
     ctx: list[int]
     cont: list[int]
     fixed: bool = False
 
 
-class HFBackend:
+class HFBackend(Backend):
     """A causal language model in transformers, with batched scoring and generation."""
 
     def __init__(self, model: Any, tokenizer: Any, info: ModelInfo, options: LoadOptions) -> None:
@@ -74,6 +70,11 @@ class HFBackend:
         self.pad_id = pad if pad is not None else (self.eos_id if self.eos_id is not None else 0)
 
     # ----------------------------------------------------------------- loading
+    @property
+    def capabilities(self) -> Capabilities:
+        """Everything: log-likelihoods, generation, perplexity, sampling and a resume journal."""
+        return Capabilities(loglikelihood=True, perplexity=True, sample=True, journal=True)
+
     @classmethod
     def load(cls, source: ModelSource, options: LoadOptions) -> HFBackend:
         """Load the model behind ``source``; every user-caused failure is a UserError."""
@@ -254,7 +255,7 @@ class HFBackend:
         """
         from tqdm.auto import tqdm
 
-        size = self.options.batch_size
+        size = self.options.fixed_batch_size
         budget = 16384 if self.device.startswith("cuda") else 4096
         vocab = int(getattr(self.model.config, "vocab_size", 0) or 50_000)
         budget = max(64, int(min(budget, MAX_LOGITS // vocab) * self._budget_scale))
@@ -428,32 +429,3 @@ class HFBackend:
             greedy = bool((rows.argmax(-1) == target).all())
             out.append((float(picked.double().sum()), greedy))
         return out
-
-
-def is_out_of_memory(exc: BaseException) -> bool:
-    """An allocation failure on any device (CUDA, MPS or CPU)."""
-    if isinstance(exc, MemoryError) or type(exc).__name__ == "OutOfMemoryError":
-        return True
-    text = str(exc).lower()
-    return isinstance(exc, RuntimeError) and ("out of memory" in text
-                                              or "can't allocate memory" in text)
-
-
-def free_memory() -> None:
-    import gc
-
-    gc.collect()
-    if "torch" in sys.modules:
-        import torch
-
-        if torch.cuda.is_available():
-            torch.cuda.empty_cache()
-
-
-def cut_at_stop(text: str, stop: Sequence[str]) -> str:
-    """Cut ``text`` at the earliest occurrence of any stop string."""
-    cut = len(text)
-    for s in stop:
-        if s and (pos := text.find(s)) != -1:
-            cut = min(cut, pos)
-    return text[:cut]

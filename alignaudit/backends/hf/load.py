@@ -1,4 +1,4 @@
-"""Loading a transformers model: options, device and dtype, weights from every kind of source.
+"""Loading a transformers model: device and dtype, weights from every kind of source.
 
 A bundled alias or a ``.gguf`` file is de-quantised once into a cached safetensors folder; a
 local folder is checked for pickle weights (refused unless allowed) and its weight files are
@@ -14,10 +14,9 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
-
 from alignaudit._util.errors import UserError
 from alignaudit.backends.base import ModelInfo
+from alignaudit.backends.hf.options import LoadOptions
 from alignaudit.backends.hf.resolve import (
     ModelSource,
     cache_root,
@@ -29,22 +28,6 @@ from alignaudit.backends.hf.resolve import (
 log = logging.getLogger(__name__)
 
 PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl")
-
-
-class LoadOptions(BaseModel):
-    """How to load and run a transformers model."""
-
-    model_config = ConfigDict(frozen=True)
-
-    device: str = Field(default="auto", description="auto, cpu, cuda, cuda:N or mps.")
-    dtype: str = Field(default="auto", description="auto, float32, bfloat16 or float16.")
-    batch_size: int | None = Field(default=None, description="Sequences per batch; None=auto.")
-    device_map: str | None = Field(default=None, description="accelerate device_map, e.g. auto.")
-    trust_remote_code: bool = Field(default=False, description="Run the repo's own code.")
-    allow_pickle: bool = Field(default=False, description="Allow pickle-based weight files.")
-    max_window: int = Field(default=2048, description="Longest window for perplexity.")
-    pack: bool = Field(default=True, description="Prefix-tree packing: shared prefixes run once.")
-    progress: bool = Field(default=True, description="Show progress bars.")
 
 
 def load_model(source: ModelSource, options: LoadOptions) -> tuple[Any, Any, ModelInfo]:

@@ -15,13 +15,9 @@ False and ``loglikelihood``/``perplexity`` raise :class:`LoglikelihoodUnsupporte
 The API key is read from the named environment variable when each request is built; it is never
 kept on the backend, put in :class:`ModelInfo`, logged or written into an error message.
 
-With a :class:`~alignaudit.backends.journal.Journal` attached (the runner attaches one), every request's
-answer is journaled from its worker thread as soon as it arrives: one entry per loglikelihood
-pair, perplexity text and generation prompt, plus the echo probe when it succeeds. Entries are
-keyed by the request (context and continuation, text, or the completion body), the server's
-URL, the model name and the stable fields of the server's model entry (``root``, ``meta``, ...),
-so another server or model never reuses them. A re-run after a failure or Ctrl-C sends only the
-requests that had not finished and gives the same results.
+With a :class:`~alignaudit.backends.journal.Journal` attached, every answer is journaled as it
+arrives, keyed by the request, the server, the model and its entry's stable fields, so a re-run
+after a failure or Ctrl-C sends only the unfinished requests and gives the same results.
 
 Chat mode (:mod:`alignaudit.backends.openai.chat`). With ``api`` ``auto`` (the default) the first
 request this backend sends to ``/v1/completions`` decides whether the API is chat-only; a switch
@@ -32,7 +28,6 @@ with the reason :data:`CHAT_WHY`.
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import os
@@ -43,17 +38,22 @@ from collections.abc import Sequence
 from typing import Any, Literal
 
 from alignaudit._util.errors import UserError
-from alignaudit.backends.base import Loglikelihood, ModelInfo, Perplexity
-from alignaudit.backends.hf.backend import cut_at_stop
+from alignaudit.backends.base import (
+    Backend,
+    Capabilities,
+    Loglikelihood,
+    ModelInfo,
+    Perplexity,
+    Usage,
+    cut_at_stop,
+)
 from alignaudit.backends.journal import Journal, journaled_value
 from alignaudit.backends.openai.chat import (
-    CHAT_SYSTEM,
     CHAT_WHY,
     SAMPLED_NOTE,
     ChatOnly,
     chat_body,
     chat_fix,
-    chat_only,
     strip_echo,
     with_fixes,
 )
@@ -64,36 +64,24 @@ from alignaudit.backends.openai.echo import (
     parse_echo,
     score_continuation,
 )
+from alignaudit.backends.openai.endpoint import EndpointChoice
 from alignaudit.backends.openai.http import (
     Client,
     Malformed,
     Rejected,
     ServerError,
-    ServerOptions,
-    Usage,
-    malformed,
     map_requests,
-    public_url,
-    retry_delay,
+    reply_text,
 )
+from alignaudit.backends.openai.models import find_model
+from alignaudit.backends.openai.options import ServerOptions
 from alignaudit.backends.openai.tokenizer import ServerTokenizer
-
-__all__ = [
-    "CHAT_SYSTEM", "CHAT_WHY", "PROBE_PROMPT", "Echo", "LoglikelihoodUnsupported",
-    "OpenAIBackend", "ServerOptions", "Usage", "parse_echo", "public_url", "retry_delay",
-    "score_continuation", "strip_echo",
-]
-"""The backend and its options, and (re-exported from the modules that define them) the chat,
-echo and HTTP helpers that callers import from here."""
 
 log = logging.getLogger(__name__)
 
 CHARS_PER_TOKEN = 4  # OpenAI's rule of thumb for English, used when a server cannot tokenise
 PROBE_PROMPT = "The quick brown fox jumps over the lazy dog. The sun rose over the quiet"
 CONTEXT_TOO_LONG = re.compile(r"context (window|length)|maximum context|too long|exceed", re.I)
-FINGERPRINT_FIELDS = ("root", "parent", "owned_by", "max_model_len", "context_length", "meta")
-"""Fields of a server's model entry that name the weights it serves (``created`` changes on
-every request to vLLM, so it is left out)."""
 
 
 class LoglikelihoodUnsupported(UserError):
@@ -101,12 +89,12 @@ class LoglikelihoodUnsupported(UserError):
 
 
 # ----------------------------------------------------------------------- backend
-class OpenAIBackend:
+class OpenAIBackend(Backend):
     """A model served behind an OpenAI-compatible API, answering the batched verbs."""
 
     def __init__(self, options: ServerOptions) -> None:
         self.options = options
-        self.usage = Usage()
+        self.usage = Usage(served=True)
         self.client = Client(options, self.usage)
         self.info = ModelInfo(
             spec=options.model, display_name=options.display_name or options.model,
@@ -116,9 +104,9 @@ class OpenAIBackend:
         """None until count_tokens ran; False when it fell back to len(text)/4."""
         self._support: bool | None = None
         self._why = ""
-        self._api: Literal["completions", "chat"] | None = None
-        """None until known: forced by --api, journaled, or learnt from the first answer."""
-        self._api_lock = threading.RLock()
+        self._endpoint = EndpointChoice(self.client, options, lambda: self.journal,
+                                        lambda: self._request_key("/v1/completions"),
+                                        lambda api: self._update_info(api=api))
         self._info_lock = threading.Lock()
         self._tokenizer = ServerTokenizer(self.client, options.model)
         self._lock = threading.Lock()
@@ -154,87 +142,32 @@ class OpenAIBackend:
             if isinstance(exc, Malformed) or exc.status in (400, 404, 405, 422):
                 return  # no model list here (some servers lack it): requests will tell
             raise
-        entries = listing.get("data") if isinstance(listing, dict) else None
-        if not isinstance(entries, list) or not entries:
-            return
-        names = [str(e.get("id")) for e in entries if isinstance(e, dict)]
-        name = self.options.model
-        match = next((e for e in entries if isinstance(e, dict) and (
-            e.get("id") == name or str(e.get("id")).startswith(name + ":"))), None)
-        if match is None:
-            raise UserError(f"{self.client.shown} does not serve a model `{name}`. It serves: "
-                            f"{', '.join(names[:20])}. Pass one of these as --model.")
-        fingerprint = {k: match[k] for k in FINGERPRINT_FIELDS if k in match}
-        self._fingerprint = json.loads(json.dumps(fingerprint, sort_keys=True, default=str))
-        meta = match.get("meta")
-        meta = meta if isinstance(meta, dict) else {}
-        for value in (match.get("max_model_len"), match.get("context_length"),
-                      meta.get("n_ctx_train")):
-            if isinstance(value, int) and value > 0:
-                self.info = self.info.model_copy(update={"context_length": value})
-                break
+        entry = find_model(listing, self.options.model, self.client.shown)
+        if entry is not None:
+            self._fingerprint = entry.fingerprint
+            if entry.context_length is not None:
+                self.info = self.info.model_copy(update={"context_length": entry.context_length})
 
     # ----------------------------------------------------------------- chat mode
     @property
     def api(self) -> Literal["completions", "chat"] | None:
-        """``chat`` or ``completions`` once known (forced by --api, journaled by an earlier run,
-        or learnt from the first answer of /v1/completions), else None."""
-        with self._api_lock:
-            if self._api is None:
-                if self.options.api != "auto":
-                    self._set_api(self.options.api)
-                elif self.journal is not None:
-                    found = self.journal.get(self._api_journal_key())
-                    if isinstance(found, dict) and found.get("api") == "chat":
-                        self._set_api("chat", str(found.get("why") or ""), journaled=True)
-            return self._api
-
-    def _api_journal_key(self) -> str:
-        assert self.journal is not None
-        return self.journal.key("api", self._request_key("/v1/completions"))
-
-    def _set_api(self, api: Literal["completions", "chat"], why: str = "",
-                 journaled: bool = False) -> None:
-        """Settle the API for good; a switch to chat mode is logged once and journaled."""
-        self._api = api
-        self._update_info(api=api)
-        if api != "chat" or self.options.api == "chat":
-            return
-        log.warning("%s/v1/completions is not available for `%s` (%s); switching to chat mode: "
-                    "generations from /v1/chat/completions, scored by generation only (%s)%s",
-                    self.client.shown, self.options.model, why, CHAT_WHY,
-                    " [journaled by an earlier run]" if journaled else "")
-        if self.journal is not None and not journaled:
-            self.journal.put(self._api_journal_key(), {"api": "chat", "why": why})
-
-    def _completions(self, body: dict[str, Any]) -> Any:
-        """``POST /v1/completions``. While the API is unknown (``--api auto``), requests go one
-        at a time: the first answer keeps this endpoint, and a chat-only refusal switches to chat
-        mode and raises :class:`ChatOnly` (here and in every request waiting behind it)."""
-        api = self.api
-        if api == "chat":
-            raise ChatOnly
-        if api == "completions":
-            return self.client.call("POST", "/v1/completions", body)
-        with self._api_lock:
-            if self._api == "chat":
-                raise ChatOnly
-            if self._api == "completions":
-                return self.client.call("POST", "/v1/completions", body)
-            try:
-                response = self.client.call("POST", "/v1/completions", body)
-            except ServerError as exc:
-                if chat_only(exc.status, exc.detail):
-                    said = f"HTTP {exc.status}" + (f": {exc.detail[:200]}" if exc.detail else "")
-                    self._set_api("chat", said)
-                    raise ChatOnly from None
-                if isinstance(exc, Rejected):
-                    self._set_api("completions")  # the endpoint is there; it refused the body
-                raise
-            self._set_api("completions")
-            return response
+        """``chat`` or ``completions`` once known, else None (see :class:`EndpointChoice`)."""
+        return self._endpoint.api
 
     # ----------------------------------------------------------------- support probe
+    @property
+    def capabilities(self) -> Capabilities:
+        """Generation always; log-likelihoods and perplexity when the server echoes usable prompt
+        log-probabilities (asked once, on first use); a journal of answered requests; no
+        seeded sampling."""
+        scores = self.supports_loglikelihood
+        return Capabilities(loglikelihood=scores, perplexity=scores, journal=True)
+
+    def attach_journal(self, journal: Journal) -> None:
+        """Journal every answered request (settled without a request to the server, so that the
+        echo probe itself can come from the journal)."""
+        self.journal = journal
+
     @property
     def supports_loglikelihood(self) -> bool:
         """Whether the server echoes usable prompt log-probs (probed once, then cached). Never
@@ -259,9 +192,7 @@ class OpenAIBackend:
         found = self.journal.get(key)
         if isinstance(found, dict):
             self._update_info(add_bos=bool(found.get("add_bos")))
-            with self._api_lock:
-                if self._api is None:
-                    self._set_api("completions")
+            self._endpoint.settle("completions")
             return True
         supported = self._probe()
         if supported:
@@ -271,7 +202,7 @@ class OpenAIBackend:
     def _probe(self) -> bool:
         where = f"{self.client.shown}/v1/completions"
         try:
-            response = self._completions(echo_body(self.options.model, PROBE_PROMPT))
+            response = self._endpoint.completions(echo_body(self.options.model, PROBE_PROMPT))
             echo = parse_echo(response, PROBE_PROMPT, where)
         except ChatOnly:
             self._why = CHAT_WHY
@@ -396,14 +327,12 @@ class OpenAIBackend:
         return out
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
-        """Exact counts from the server's tokenizer endpoint when it has one (llama-cpp-python's
-        /extras/tokenize, llama.cpp's and vLLM's /tokenize, TGI's /tokenize); otherwise an
-        approximation, ceil(characters / 4), flagged by ``token_counts_exact = False``."""
-        if self._tokenizer.route() is None:
-            self.token_counts_exact = False
+        """Exact counts from the server's tokenizer endpoint when it has one; otherwise
+        ceil(characters / 4), flagged by ``token_counts_exact = False``."""
+        self.token_counts_exact = self._tokenizer.route() is not None
+        if not self.token_counts_exact:
             self.usage.extra["token_counts"] = f"approximate: ceil(chars / {CHARS_PER_TOKEN})"
             return [math.ceil(len(t) / CHARS_PER_TOKEN) for t in texts]
-        self.token_counts_exact = True
         return [len(ids) for ids in map_requests(self.tokenize, texts, "Tokenising",
                                                   self.options)]
 
@@ -433,15 +362,10 @@ class OpenAIBackend:
                 if fix is None:
                     raise
                 self._learn_chat_fix(fix)
-        try:
-            content = response["choices"][0]["message"].get("content")
-        except (KeyError, IndexError, TypeError, AttributeError):
-            raise malformed(f"{self.client.shown}{path}",
-                            "no choices[0].message") from None
-        used = (response.get("usage") or {}).get("completion_tokens")
+        text, used = reply_text(response, f"{self.client.shown}{path}", chat=True)
         with self._lock:
-            self.usage.tokens_generated += used if isinstance(used, int) else 0
-        return content if isinstance(content, str) else ""
+            self.usage.tokens_generated += used
+        return text
 
     def _learn_chat_fix(self, fix: str) -> None:
         """Make ``fix`` to every later chat request (said once; a refused temperature 0 is
@@ -466,22 +390,18 @@ class OpenAIBackend:
 
     def _complete(self, body: dict[str, Any]) -> str:
         """The text a plain completion request returns (before any stop string is applied)."""
-        response = self._completions(body)
-        try:
-            text = response["choices"][0]["text"]
-        except (KeyError, IndexError, TypeError):
-            raise malformed(f"{self.client.shown}/v1/completions", "no choices[0].text") from None
-        used = (response.get("usage") or {}).get("completion_tokens")
+        where = f"{self.client.shown}/v1/completions"
+        text, used = reply_text(self._endpoint.completions(body), where)
         with self._lock:
-            self.usage.tokens_generated += used if isinstance(used, int) else 0
-        return str(text or "")
+            self.usage.tokens_generated += used
+        return text
 
     def _request_key(self, *request: Any) -> list[Any]:
         """What a journal entry is keyed by: this server and model, and the request itself."""
         return [self.client.shown, self.options.model, self._fingerprint, *request]
 
     def _echo(self, prompt: str) -> Echo:
-        response = self._completions(echo_body(self.options.model, prompt))
+        response = self._endpoint.completions(echo_body(self.options.model, prompt))
         echo = parse_echo(response, prompt, f"{self.client.shown}/v1/completions")
         with self._lock:
             self.usage.tokens_scored += len(echo.tokens)

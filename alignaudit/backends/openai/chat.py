@@ -25,7 +25,8 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
-ApiMode = Literal["auto", "completions", "chat"]
+from alignaudit.backends.openai.options import ApiMode
+
 CHAT_ONLY = re.compile(
     r"chat[ _-]?model|chat/completions|chat[ _-]completions? (?:endpoint|api)"
     r"|not supported (?:in|on|by|for|with) (?:the )?(?:/?v1/)?completions"

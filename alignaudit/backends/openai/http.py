@@ -17,7 +17,6 @@ from __future__ import annotations
 import http.client
 import json
 import logging
-import math
 import os
 import random
 import socket
@@ -27,16 +26,14 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import BaseModel, ConfigDict, Field
-
 from alignaudit._util.errors import UserError
-from alignaudit.backends.hf.backend import Usage as _HFUsage
-from alignaudit.backends.openai.chat import ApiMode, completions_hint
+from alignaudit.backends.base import Usage
+from alignaudit.backends.openai.chat import completions_hint
+from alignaudit.backends.openai.options import ServerOptions
 
 log = logging.getLogger(__name__)
 
@@ -44,30 +41,6 @@ T = TypeVar("T")
 RETRY_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
 MAX_BODY = 64 << 20
 LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1"})
-
-
-class ServerOptions(BaseModel):
-    """Where the server is and how to talk to it."""
-
-    model_config = ConfigDict(frozen=True)
-
-    base_url: str = Field(description="Server URL, e.g. http://127.0.0.1:8000/v1 (or without /v1).")
-    model: str = Field(description="Model name the server knows it by.")
-    api_key_env: str | None = Field(
-        default=None, description="Environment variable holding the API key; None = no key."
-    )
-    display_name: str | None = Field(default=None, description="Short name for tables.")
-    api: ApiMode = Field(
-        default="auto", description="--api: auto (chat mode when /v1/completions is missing or "
-        "refuses the model), completions or chat.")
-    max_workers: int = Field(default=4, ge=1, le=256,
-                             description="Requests in flight at once (--concurrency).")
-    timeout: float = Field(default=120.0, gt=0, le=86400.0,
-                           description="Seconds to wait for one answer.")
-    max_retries: int = Field(default=4, ge=0, description="Retries of a failed request.")
-    backoff_base: float = Field(default=0.5, ge=0, description="First retry delay, seconds.")
-    backoff_max: float = Field(default=30.0, ge=0, description="Longest retry delay, seconds.")
-    progress: bool = Field(default=True, description="Show progress bars.")
 
 
 class ServerError(UserError):
@@ -85,28 +58,6 @@ class Rejected(ServerError):
 
 class Malformed(UserError):
     """The server answered with something that is not an OpenAI-compatible response."""
-
-
-@dataclass
-class Usage(_HFUsage):
-    """The transformers backend's counters plus what only a server has: requests and latency."""
-
-    requests: int = 0
-    retries: int = 0
-    latencies: list[float] = field(default_factory=list)
-    """Seconds of each successful HTTP round trip, in completion order."""
-
-    def latency_summary(self) -> dict[str, float]:
-        """Count, mean and percentiles (p50, p90, p99, max) of request latencies in seconds."""
-        values = sorted(self.latencies)
-        if not values:
-            return {"n": 0}
-
-        def pct(q: float) -> float:
-            return values[min(len(values) - 1, math.ceil(q * len(values)) - 1)]
-
-        return {"n": len(values), "mean": sum(values) / len(values), "p50": pct(0.5),
-                "p90": pct(0.9), "p99": pct(0.99), "max": values[-1]}
 
 
 # ----------------------------------------------------------------------- pure helpers
@@ -275,7 +226,7 @@ class Client:
 
     def _fewer(self) -> str:
         """The advice to send fewer requests at once, or "" when one is all that is sent."""
-        n = self.options.max_workers
+        n = self.options.concurrency
         return f"lower --concurrency (now {n})" if n > 1 else ""
 
     def _tries(self) -> str:
@@ -310,7 +261,7 @@ def map_requests(fn: Callable[[Any], T], items: Sequence[Any], desc: str,
         return []
     bar = tqdm(total=len(items), desc=desc, unit="req", leave=False,
                disable=not options.progress)
-    pool = ThreadPoolExecutor(max_workers=min(options.max_workers, len(items)))
+    pool = ThreadPoolExecutor(max_workers=min(options.concurrency, len(items)))
     try:
         futures = [pool.submit(fn, item) for item in items]
         out = []
@@ -322,3 +273,18 @@ def map_requests(fn: Callable[[Any], T], items: Sequence[Any], desc: str,
         pool.shutdown(wait=True, cancel_futures=True)
         bar.close()
 
+
+
+def reply_text(response: Any, where: str, chat: bool = False) -> tuple[str, int]:
+    """The generated text of a completion (``choices[0].text``) or chat completion
+    (``choices[0].message.content``) answer, and the completion tokens its usage reports (0 when
+    it reports none). A reply of another shape is a :class:`Malformed` naming ``where``."""
+    try:
+        choice = response["choices"][0]
+        text = choice["message"].get("content") if chat else choice["text"]
+    except (KeyError, IndexError, TypeError, AttributeError):
+        field = "choices[0].message" if chat else "choices[0].text"
+        raise malformed(where, f"no {field}") from None
+    used = (response.get("usage") or {}).get("completion_tokens")
+    text = (text if isinstance(text, str) else "") if chat else str(text or "")
+    return text, used if isinstance(used, int) else 0
