@@ -16,7 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from alignaudit._util.errors import UserError, validation_problems
 from alignaudit.backends.base import ModelInfo
-from alignaudit.drift.section import DataAlignment, DataSettings
+from alignaudit.config import RunConfig
+from alignaudit.drift.section import DataAlignment
 from alignaudit.judge.gates import GateResult
 from alignaudit.recency.scoring import ProbeResult, SuiteSummary
 from alignaudit.recency.section import RecencyAnalysis
@@ -29,44 +30,6 @@ class _Model(BaseModel):
     ``environment`` and ``runtime`` after the analysis."""
 
     model_config = ConfigDict(extra="forbid")
-
-
-class RunConfig(_Model):
-    """The options of the run, as given."""
-
-    models: list[str] = Field(default_factory=list, description="--model values, in order.")
-    probes: list[str] = Field(default_factory=list, description="--probes (names or paths).")
-    seed: int = Field(default=0, description="Seed of every random choice.")
-    limit: int | None = Field(default=None, description="At most this many probes per suite.")
-    device: str = Field(default="auto")
-    dtype: str = Field(default="auto")
-    batch_size: str = Field(default="auto")
-    generate: bool = Field(default=True, description="Free generations were matched.")
-    max_new_tokens: int = Field(default=16)
-    semantic_match: bool = Field(default=False, description="Generations matched semantically.")
-    claimed_cutoff: str | None = Field(default=None, description="--claimed-cutoff.")
-    as_of: str = Field(default="", description="Date open-ended facts are taken as true up to.")
-    trust_remote_code: bool = Field(default=False)
-    allow_pickle: bool = Field(default=False, description="Pickle weight files were allowed.")
-    device_map: str | None = Field(default=None, description="accelerate device_map.")
-    backend: str = Field(default="hf", description="hf or openai.")
-    base_url: str | None = Field(default=None, description="--base-url of an openai server.")
-    api_key_env: str | None = Field(
-        default=None, description="Name of the variable holding the key (never the key).")
-    timeout: float | None = Field(
-        default=None, description="--timeout per request to an openai server (None: 120 s).")
-    max_retries: int | None = Field(
-        default=None, description="--max-retries of a failed request (None: 4).")
-    concurrency: int | None = Field(
-        default=None, description="--concurrency: requests in flight at once (None: 4).")
-    api: str | None = Field(
-        default=None, description="--api of an openai server: auto, completions or chat "
-        "(None: auto, which uses chat mode when /v1/completions is missing).")
-    price_per_hour: float | None = Field(
-        default=None, description="--price-per-hour of the hardware, for cost per token.")
-    data: DataSettings | None = Field(default=None, description="--data options, if any.")
-    fail_on: list[str] = Field(default_factory=list, description="--fail-on / policy gates.")
-    command: str = Field(default="", description="The command line, secrets removed.")
 
 
 class SuiteRef(_Model):

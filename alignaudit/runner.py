@@ -20,26 +20,20 @@ from typing import Any
 import numpy as np
 
 from alignaudit import __version__
+from alignaudit._util.dates import date_to_year_fraction
 from alignaudit._util.errors import UserError
-from alignaudit.backends.base import ModelInfo
-from alignaudit.backends.hf.backend import HFBackend, LoadOptions
-from alignaudit.backends.hf.resolve import check_spec, resolve
+from alignaudit.backends.base import Backend, ModelInfo, Unsupported
+from alignaudit.backends.hf.resolve import check_spec
 from alignaudit.backends.journal import Journal, journal_path
+from alignaudit.backends.registry import load_backend
+from alignaudit.config import RunConfig
 from alignaudit.drift.section import DataAlignment, analyse_data
 from alignaudit.judge import gates
-from alignaudit.recency.cutoff import date_to_year_fraction
 from alignaudit.recency.scoring import ScoreOptions, score_suites, summarise
 from alignaudit.recency.section import analyse
 from alignaudit.recency.semantic import semantic_matches
 from alignaudit.recency.suites import Suite, resolve_suites, shipped_dir
-from alignaudit.result import (
-    AuditResult,
-    Environment,
-    Measurement,
-    ModelAudit,
-    RunConfig,
-    SuiteRef,
-)
+from alignaudit.result import AuditResult, Environment, Measurement, ModelAudit, SuiteRef
 
 log = logging.getLogger(__name__)
 
@@ -86,56 +80,28 @@ def environment() -> Environment:
     )
 
 
-def load_options(config: RunConfig, progress: bool) -> LoadOptions:
-    batch = None if config.batch_size == "auto" else int(config.batch_size)
-    return LoadOptions(
-        device=config.device, dtype=config.dtype, batch_size=batch,
-        device_map=config.device_map, trust_remote_code=config.trust_remote_code,
-        allow_pickle=config.allow_pickle, progress=progress,
-    )
-
-
-def load_backend(spec: str, config: RunConfig, progress: bool) -> Any:
-    """A transformers model, or a model behind an OpenAI-compatible server."""
-    if config.backend == "openai":
-        from alignaudit.backends.openai.backend import OpenAIBackend, ServerOptions
-
-        if not config.base_url:
-            raise UserError("--backend openai needs --base-url, e.g. http://127.0.0.1:8000/v1.")
-        given: dict[str, Any] = {"timeout": config.timeout, "max_retries": config.max_retries,
-                                 "max_workers": config.concurrency, "api": config.api}
-        return OpenAIBackend.connect(ServerOptions(
-            base_url=config.base_url, model=spec, api_key_env=config.api_key_env,
-            progress=progress, **{k: v for k, v in given.items() if v is not None}))
-    return HFBackend.load(resolve(spec), load_options(config, progress))
-
-
 def audit_model(
     spec: str, suites: list[Suite], config: RunConfig, say: Say, progress: bool,
     shared: dict[str, Any], journal_dir: Path | None = None,
 ) -> tuple[ModelAudit, Measurement]:
     """Load one model, score every suite, analyse, and read the user's data through it."""
     say(f"Loading model {spec} ...")
-    backend = load_backend(spec, config, progress)
+    backend = load_backend(config.backend, spec, config.hf, config.server, progress)
     info = backend.info
-    if journal_dir is not None and hasattr(backend, "journal"):
-        identity = info.model_dump_json(include={"spec", "revision", "files_sha256", "dtype",
-                                                 "device", "add_bos", "context_length"})
-        backend.journal = Journal(journal_path(journal_dir, spec), identity)
-        if backend.journal.entries:
-            unit = "requests" if info.backend == "openai" else "batches"
-            say(f"Resuming: {len(backend.journal.entries)} finished {unit} found in "
-                f"{backend.journal.path}")
+    if journal_dir is not None:
+        attach_journal(backend, journal_dir, say)
     if config.claimed_cutoff:
         info = info.model_copy(update={"claimed_cutoff": config.claimed_cutoff})
     if info.backend == "openai":
         say(f"Connected to {info.display_name} at {info.device}")
+    elif info.backend == "fake":
+        say(f"Using {info.display_name}: a dry run, no model is loaded")
     else:
         say(f"Loaded {info.display_name} ({(info.n_parameters or 0) / 1e6:.1f}M parameters, "
             f"{info.dtype}, {info.device}) in {backend.usage.load_seconds:.1f}s")
-    options = ScoreOptions(generate=config.generate, max_new_tokens=config.max_new_tokens)
+    options = ScoreOptions(**config.scoring.model_dump())
     results = score_suites(backend, suites, options) if suites else []
-    if config.semantic_match and results:
+    if config.scoring.semantic_match and results:
         results = semantic_matches(results, shared_embedder(config, shared),
                                    answers={(s.name, p.id): p.accepted_answers
                                             for s in suites for p in s.probes})
@@ -147,7 +113,7 @@ def audit_model(
         tokens_scored=usage.tokens_scored, generate_seconds=usage.generate_seconds,
         tokens_generated=usage.tokens_generated, peak_rss_bytes=peak_rss(),
         peak_accelerator_bytes=peak_accelerator(),
-        request_latency=usage.latency_summary() if hasattr(usage, "latency_summary") else {},
+        request_latency=usage.latency_summary(),
     )
     # what the backend learnt while it ran: the endpoint, whether the server adds a BOS token,
     # and why it scored by generation only
@@ -161,7 +127,23 @@ def audit_model(
     return audit, measurement
 
 
-def data_section(config: RunConfig, backend: Any, say: Say,
+def attach_journal(backend: Backend, journal_dir: Path, say: Say) -> None:
+    """Journal the backend's finished work in ``journal_dir`` (a backend that keeps no journal
+    says so and runs without one); say when there is work to reuse."""
+    info = backend.info
+    identity = info.model_dump_json(include={"spec", "revision", "files_sha256", "dtype",
+                                             "device", "add_bos", "context_length"})
+    try:
+        backend.attach_journal(Journal(journal_path(journal_dir, info.spec), identity))
+    except Unsupported:
+        return
+    if backend.journal is not None and backend.journal.entries:
+        unit = "requests" if info.backend == "openai" else "batches"
+        say(f"Resuming: {len(backend.journal.entries)} finished {unit} found in "
+            f"{backend.journal.path}")
+
+
+def data_section(config: RunConfig, backend: Backend | None, say: Say,
                  shared: dict[str, Any]) -> DataAlignment | None:
     """The data-alignment section, when --data was given (the embedder is loaded once)."""
     if config.data is None:

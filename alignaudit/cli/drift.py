@@ -1,0 +1,34 @@
+"""``alignaudit drift``: how far your data is from a reference, with or without a model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from alignaudit.cli import options as opt
+from alignaudit.cli.output import execute
+from alignaudit.cli.run import build_config
+
+
+def drift(
+    ctx: typer.Context,
+    data: opt.Data,
+    reference: opt.Reference = "auto",
+    model: opt.DriftModels = [],  # noqa: B006 - typer reads the default
+    out: opt.Out = Path("drift"),
+    text_column: opt.TextColumn = None,
+    date_column: opt.DateColumn = None,
+    split: opt.Split = "lines",
+    sample: opt.Sample = None,
+    reference_size: opt.ReferenceSize = 500,
+    embedder: opt.Embedder = None,
+    permutations: opt.Permutations = 1000,
+    save_embeddings: opt.SaveEmbeddings = None,
+    seed: opt.Seed = 0,
+    quiet: opt.Quiet = False,
+) -> None:
+    """Drift between your data and a reference, on its own (no probes)."""
+    params = dict(ctx.params)
+    params["probes"] = []
+    execute(build_config(params), out, quiet, resume=True)

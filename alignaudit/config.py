@@ -1,0 +1,255 @@
+"""The run configuration: every option of a run, declared once and validated on the object.
+
+The command line only collects values and builds a :class:`RunConfig`; a bad value fails here,
+with a message that names the option and the fix (the CLI prints it and exits 2). Backend
+options are nested (:class:`~alignaudit.backends.hf.options.HFSettings` for transformers,
+:class:`~alignaudit.backends.openai.options.ServerSettings` for a served model), declared by the
+backend that reads them and handed to it as they are.
+
+``results.json`` keeps the configuration *flat* (``device``, ``timeout``, ... beside ``seed``), as
+schema version 1 always wrote it, so saved results from any version load and re-render; the
+nesting is an in-memory shape only.
+
+Checks that look at the disk (does ``--data`` exist?) run only when a run is being configured
+(``RunConfig.for_run``), never when a saved result is loaded, so a result re-renders after its
+input files are gone.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
+
+from alignaudit._util.dates import check_date
+from alignaudit._util.errors import UsageError, validation_problems
+from alignaudit._util.files import existing_path
+from alignaudit.backends.hf.options import HFSettings
+from alignaudit.backends.openai.options import ServerSettings
+from alignaudit.backends.registry import BACKENDS, BackendKind
+from alignaudit.judge.gates import parse as parse_gate
+
+MAX_NEW_TOKENS = 4096
+RUN_CONTEXT = {"run": True}
+"""Validation context of a run being configured: checks that look at the disk run too."""
+
+
+def _positive(option: str, value: int | None) -> int | None:
+    if value is not None and value < 1:
+        raise ValueError(f"{option} {value}: give a positive number.")
+    return value
+
+
+class ScoringSettings(BaseModel):
+    """How probes are scored (beyond likelihood ranking, which always runs when it can)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    generate: bool = Field(default=True, description="Also match free generations.")
+    max_new_tokens: int = Field(default=16, description="Tokens generated per probe.")
+    semantic_match: bool = Field(
+        default=False, description="Also match generations by meaning (sentence embedder, "
+        "cosine >= 0.75).")
+
+    @field_validator("max_new_tokens")
+    @classmethod
+    def _max_new_tokens(cls, value: int) -> int:
+        if not 1 <= value <= MAX_NEW_TOKENS:
+            raise ValueError(f"--max-new-tokens {value}: give the tokens to generate per probe, "
+                             f"from 1 to {MAX_NEW_TOKENS}.")
+        return value
+
+
+class DataSettings(BaseModel):
+    """Options of the data-alignment section (``--data`` and what goes with it)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    paths: list[str] = Field(description="--data files or folders.")
+    text_column: str | None = Field(default=None, description="Column with the text.")
+    date_column: str | None = Field(default=None, description="Column with dates (optional).")
+    split: Literal["lines", "paragraphs"] = Field(
+        default="lines", description="lines or paragraphs (.txt files).")
+    sample: int | None = Field(default=None, description="Use at most N documents (seeded).")
+    reference: str = Field(
+        default="auto", description="Pre-training domain reference: auto, wiki, model, or a "
+        "file/folder.")
+    reference_size: int = Field(default=500, description="Reference documents to draw.")
+    embedder: str | None = Field(
+        default=None, description="sentence-transformers folder or name (default: bundled "
+        "all-MiniLM-L6-v2).")
+    n_permutations: int = Field(
+        default=1000, validation_alias=AliasChoices("n_permutations", "permutations"),
+        description="Permutations per drift test (--permutations).")
+    max_model_docs: int = Field(default=400, description="Documents per side the model reads.")
+    save_embeddings: str | None = Field(
+        default=None, description="Save both sides' embeddings to this .npz file.")
+
+    @field_validator("split", mode="before")
+    @classmethod
+    def _split(cls, value: Any) -> Any:
+        if value not in ("lines", "paragraphs"):
+            raise ValueError(f"--split {value}: use `lines` or `paragraphs`.")
+        return value
+
+    @field_validator("sample", "reference_size", "n_permutations")
+    @classmethod
+    def _counts(cls, value: int | None, info: ValidationInfo) -> int | None:
+        option = {"n_permutations": "--permutations"}.get(
+            info.field_name or "", "--" + (info.field_name or "").replace("_", "-"))
+        return _positive(option, value)
+
+    @model_validator(mode="after")
+    def _paths_exist(self, info: ValidationInfo) -> DataSettings:
+        """Every --data path exists (when configuring a run, after the values are checked)."""
+        if info.context and info.context.get("run"):
+            for path in self.paths:
+                existing_path(Path(path).expanduser())  # before any model loads
+        return self
+
+
+FLAT_ORDER = (
+    "models", "probes", "seed", "limit", "device", "dtype", "batch_size", "generate",
+    "max_new_tokens", "semantic_match", "claimed_cutoff", "as_of", "trust_remote_code",
+    "allow_pickle", "device_map", "backend", "base_url", "api_key_env", "timeout", "max_retries",
+    "concurrency", "api", "price_per_hour", "data", "fail_on", "command",
+)
+"""Keys of the configuration in results.json, in order (schema version 1)."""
+NESTED: dict[str, type[BaseModel]] = {
+    "hf": HFSettings, "server": ServerSettings, "scoring": ScoringSettings}
+
+
+class RunConfig(BaseModel):
+    """The options of one run, as given (after validation)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    models: list[str] = Field(default_factory=list, description="--model values, in order.")
+    probes: list[str] = Field(default_factory=list, description="--probes (names or paths).")
+    seed: int = Field(default=0, description="Seed of every random choice.")
+    limit: int | None = Field(default=None, description="At most this many probes per suite.")
+    backend: BackendKind = Field(default="hf", description="hf, openai or fake.")
+    hf: HFSettings = Field(default_factory=HFSettings, description="Transformers options.")
+    server: ServerSettings = Field(default_factory=ServerSettings,
+                                   description="Served-model options (--backend openai).")
+    scoring: ScoringSettings = Field(default_factory=ScoringSettings,
+                                     description="How probes are scored.")
+    claimed_cutoff: str | None = Field(default=None, description="--claimed-cutoff, YYYY-MM.")
+    as_of: str = Field(default="", description="Date open-ended facts are taken as true up to.")
+    price_per_hour: float | None = Field(
+        default=None, description="--price-per-hour of the hardware, for cost per token.")
+    data: DataSettings | None = Field(default=None, description="--data options, if any.")
+    fail_on: list[str] = Field(default_factory=list, description="--fail-on / policy gates.")
+    command: str = Field(default="", description="The command line, secrets removed.")
+
+    @classmethod
+    def for_run(cls, **values: Any) -> RunConfig:
+        """Validate the options of a run about to start (paths are checked on disk too); a bad
+        value raises a :class:`UsageError` naming the option."""
+        try:
+            return cls.model_validate(values, context=RUN_CONTEXT)
+        except ValidationError as exc:
+            raise UsageError(_option_message(exc)) from None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _nest(cls, data: Any) -> Any:
+        """Accept the flat form of results.json: move backend and scoring keys into place."""
+        if not isinstance(data, dict):
+            return data
+        out = dict(data)
+        for name, model in NESTED.items():
+            flat = {k: out.pop(k) for k in list(out) if k in model.model_fields}
+            if flat:
+                nested = out.get(name)
+                base = nested.model_dump() if isinstance(nested, BaseModel) else nested or {}
+                out[name] = {**base, **flat}
+        return out
+
+    @model_serializer(mode="wrap")
+    def _flatten(self, handler: Any) -> dict[str, Any]:
+        nested = handler(self)
+        flat: dict[str, Any] = {}
+        for key, value in nested.items():
+            flat.update(value if key in NESTED else {key: value})
+        return {key: flat[key] for key in FLAT_ORDER if key in flat}
+
+    @field_validator("seed")
+    @classmethod
+    def _seed(cls, value: int) -> int:
+        if not 0 <= value < 2**63:
+            raise ValueError(f"--seed {value}: give a whole number from 0 to 2**63 - 1.")
+        return value
+
+    @field_validator("limit")
+    @classmethod
+    def _limit(cls, value: int | None) -> int | None:
+        if value is not None and value < 1:
+            raise ValueError(f"--limit {value}: give a positive number of probes.")
+        return value
+
+    @field_validator("backend", mode="before")
+    @classmethod
+    def _backend(cls, value: Any) -> Any:
+        if value not in BACKENDS:
+            raise ValueError(f"--backend {value}: use `hf` (transformers), `openai` (a model "
+                             "behind an OpenAI-compatible server) or `fake` (a dry run without "
+                             "a model).")
+        return value
+
+    @field_validator("claimed_cutoff", "as_of")
+    @classmethod
+    def _dates(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if not value:
+            return value
+        try:
+            return check_date(value)
+        except ValueError as exc:
+            option = "--" + (info.field_name or "").replace("_", "-")
+            raise ValueError(f"{option} {value}: {exc}.") from None
+
+    @field_validator("price_per_hour")
+    @classmethod
+    def _price(cls, value: float | None) -> float | None:
+        if value is not None and not (math.isfinite(value) and value >= 0):
+            raise ValueError(f"--price-per-hour {value}: give the hardware's price per hour, "
+                             "a number of 0 or more.")
+        return value
+
+    @field_validator("fail_on")
+    @classmethod
+    def _gates(cls, value: list[str]) -> list[str]:
+        for condition in value:
+            parse_gate(condition)  # a UsageError naming --fail-on
+        return value
+
+    @model_validator(mode="after")
+    def _served(self) -> RunConfig:
+        if self.backend == "openai" and not self.server.base_url:
+            raise ValueError("--backend openai needs --base-url, e.g. http://127.0.0.1:8000/v1.")
+        return self
+
+
+def _option_message(exc: ValidationError) -> str:
+    """One line per problem, each naming the option (validators already do; pydantic's own
+    type errors get the option put in front)."""
+    lines = []
+    for loc, field, message in validation_problems(exc.errors()):
+        if message.startswith("--"):
+            lines.append(message)
+            continue
+        name = str(loc[-1]) if loc else field
+        lines.append(f"--{name.replace('_', '-')}: {message}.")
+    return "\n".join(dict.fromkeys(lines))
