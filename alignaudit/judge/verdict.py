@@ -13,17 +13,19 @@ cannot fail a model on noise alone.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
+from alignaudit._util.dates import quarter_label as _q
 from alignaudit._util.frozen import Frozen
-from alignaudit.recency.cutoff import year_fraction_to_label
+from alignaudit.judge.metrics import DRIFT_LEVELS, generation_only, read
+
+if TYPE_CHECKING:
+    from alignaudit.result import ModelAudit
 
 Status = Literal["pass", "warn", "fail", "info"]
 DriftLevelName = Literal["low", "moderate", "high"]
-DRIFT_ORDER = {"low": 0, "moderate": 1, "high": 2}
 QUESTIONS = ("cutoff", "believed_year", "recency_accuracy", "confabulation", "drift",
              "novel_terms", "remote_code")
 """Question ids, in page order; the same names as the ``--fail-on`` metrics (remote_code is
@@ -71,10 +73,6 @@ class VerdictLine(Frozen):
     value: float | None = Field(default=None, description="The number the status was decided on.")
 
 
-def _q(x: float) -> str:
-    return year_fraction_to_label(x, "quarter")
-
-
 def years(x: float) -> str:
     """'1 year', '2.5 years'."""
     return f"{x:g} year" + ("" if x == 1 else "s")
@@ -88,41 +86,29 @@ def _by_years(gap: float, warn: float, fail: float) -> Status:
     return "fail" if gap > fail else "warn" if gap > warn else "pass"
 
 
-def generation_only(audit: Any) -> str | None:
-    """Why a model's probes were scored by their generations only (a served model without prompt
-    log-probabilities; ``chat mode, ...`` for one used through /v1/chat/completions), or None
-    when they were scored by likelihood."""
-    info = getattr(audit, "model", None)
-    reason = getattr(info, "generation_only", None)
-    probes = getattr(audit, "probes", None) or []
-    if reason is None and not (probes and all(getattr(p, "scoring", None) == "generation"
-                                              for p in probes)):
-        return None
-    reason = reason or "the server gave no prompt log-probabilities"
-    return f"chat mode, {reason}" if getattr(info, "api", None) == "chat" else reason
+def _has(audit: ModelAudit, kind: str) -> bool:
+    return any(p.kind == kind for p in audit.probes)
 
 
-def _has(audit: Any, kind: str) -> bool:
-    return any(getattr(p, "kind", "") == kind for p in getattr(audit, "probes", None) or [])
-
-
-def cutoff_line(audit: Any, t: Thresholds) -> VerdictLine:
+def cutoff_line(audit: ModelAudit, t: Thresholds) -> VerdictLine:
     est = audit.recency.cutoff if audit.recency is not None else None
     base: dict[str, Any] = {"question": "cutoff", "title": "Knowledge cutoff", "anchor": "recency"}
     if est is None:
         return VerdictLine(**base, status="info", headline="not measured",
                            sentence="No dated facts were scored, so no cutoff can be estimated.")
-    if est.status != "estimate" or est.cutoff is None:
+    reading = read(audit, "cutoff")
+    if est.status != "estimate" or reading is None:
         shape = {"flat": "no clear drop", "none": "near chance"}.get(est.shape, "no estimate")
         return VerdictLine(**base, status="info", headline=shape, sentence=est.verdict)
-    ci = _span(_q(est.ci_low), _q(est.ci_high)) if est.ci_low is not None else "no interval"
+    ci = (_span(_q(est.ci_low), _q(est.ci_high))
+          if est.ci_low is not None and est.ci_high is not None else "no interval")
     headline = f"{est.cutoff_label} ({est.confidence:.0%} CI {ci})"
     if est.shape == "decline" and est.logistic is not None:
         headline = f"thins out after ~{_q(est.logistic.midpoint)}; break {headline}"
     if est.claimed_cutoff is None:
         return VerdictLine(**base, status="info", headline=headline,
                            sentence=est.verdict + " No claimed cutoff was given to compare with.")
-    gap = est.claimed_cutoff - est.cutoff
+    gap = est.claimed_cutoff - reading.value
     status = _by_years(gap, t.cutoff_warn_years_before_claimed, t.cutoff_fail_years_before_claimed)
     rule = (f"Warn when it is more than {years(t.cutoff_warn_years_before_claimed)} before the "
             f"claimed {est.claimed_label}, fail at more than "
@@ -133,7 +119,7 @@ def cutoff_line(audit: Any, t: Thresholds) -> VerdictLine:
                        sentence=f"{est.verdict} {rule}", value=-gap)
 
 
-def believed_line(audit: Any, t: Thresholds) -> VerdictLine:
+def believed_line(audit: ModelAudit, t: Thresholds) -> VerdictLine:
     bel = audit.recency.believed if audit.recency is not None else None
     base: dict[str, Any] = {"question": "believed_year", "title": "Believed year",
                             "anchor": "changing"}
@@ -142,18 +128,20 @@ def believed_line(audit: Any, t: Thresholds) -> VerdictLine:
         return VerdictLine(**base, status="info", headline="not measured", sentence=(
             f"Not measured: scored by generation only ({gen}), so the answers of the changing "
             "facts got no probabilities to compare."))
-    if bel is None or bel.believed_year is None:
+    reading = read(audit, "believed_year")
+    if bel is None or reading is None:
         sentence = bel.verdict if bel is not None else "No changing facts were scored."
         return VerdictLine(**base, status="info", headline="not measured", sentence=sentence)
-    behind = int(bel.now) - bel.believed_year
+    year = int(reading.value)
+    behind = int(bel.now) - year
     status = _by_years(behind, t.believed_warn_years_behind, t.believed_fail_years_behind)
     rule = (f"That is {years(behind)} before the as-of year {int(bel.now)}; warn at more than "
             f"{years(t.believed_warn_years_behind)} behind, fail at more than "
             f"{years(t.believed_fail_years_behind)}.")
     ci = _span(str(bel.interval_low), str(bel.interval_high))
-    headline = f"{bel.believed_year} ({bel.confidence:.0%} CI {ci}), {years(behind)} behind"
+    headline = f"{year} ({bel.confidence:.0%} CI {ci}), {years(behind)} behind"
     return VerdictLine(**base, status=status, headline=headline,
-                       sentence=f"{bel.verdict} {rule}", value=float(bel.believed_year))
+                       sentence=f"{bel.verdict} {rule}", value=reading.value)
 
 
 def _interval_status(value: float, low: float, high: float, limit: float,
@@ -163,14 +151,15 @@ def _interval_status(value: float, low: float, high: float, limit: float,
     return "fail" if low > limit else "warn" if value > limit else "pass"
 
 
-def accuracy_line(audit: Any, t: Thresholds) -> VerdictLine:
+def accuracy_line(audit: ModelAudit, t: Thresholds) -> VerdictLine:
     overall = audit.recency.overall if audit.recency is not None else None
     base: dict[str, Any] = {"question": "recency_accuracy", "title": "Accuracy on dated facts",
             "anchor": "recency"}
-    if overall is None or overall.n == 0:
+    reading = read(audit, "recency_accuracy")
+    if overall is None or reading is None:
         return VerdictLine(**base, status="info", headline="not measured",
                            sentence="No dated facts with a correct answer were scored.")
-    status = _interval_status(overall.accuracy, overall.ci_low, overall.ci_high,
+    status = _interval_status(reading.value, reading.low or 0.0, reading.high or 1.0,
                               t.min_recency_accuracy, higher_is_better=True)
     if gen := generation_only(audit):
         return VerdictLine(**base, status=status, value=overall.accuracy, headline=(
@@ -192,7 +181,7 @@ def accuracy_line(audit: Any, t: Thresholds) -> VerdictLine:
                        value=overall.accuracy)
 
 
-def confabulation_line(audit: Any, t: Thresholds) -> VerdictLine:
+def confabulation_line(audit: ModelAudit, t: Thresholds) -> VerdictLine:
     conf = audit.recency.confabulation if audit.recency is not None else None
     base: dict[str, Any] = {"question": "confabulation", "title": "Confabulation",
                             "anchor": "confabulation"}
@@ -201,11 +190,13 @@ def confabulation_line(audit: Any, t: Thresholds) -> VerdictLine:
         return VerdictLine(**base, status="info", headline="not measured", sentence=(
             f"Not measured: scored by generation only ({gen}), so the made-up answers of the "
             "fabricated-event controls got no probabilities."))
-    if conf is None or conf.rate is None:
+    reading = read(audit, "confabulation")
+    if conf is None or reading is None:
         return VerdictLine(**base, status="info", headline="not measured",
                            sentence="No fabricated-event controls were scored.")
-    low, high = conf.ci_low or 0.0, conf.ci_high or 1.0
-    status = _interval_status(conf.rate, low, high, t.max_confabulation, higher_is_better=False)
+    low, high = reading.low or 0.0, reading.high or 1.0
+    status = _interval_status(reading.value, low, high, t.max_confabulation,
+                              higher_is_better=False)
     sentence = (
         f"The model put at least {conf.threshold:.0%} of its probability on one made-up answer "
         f"for {conf.n_confabulated} of {conf.n_controls} fabricated events ({conf.rate:.0%}, 95% "
@@ -215,84 +206,32 @@ def confabulation_line(audit: Any, t: Thresholds) -> VerdictLine:
                        f"/{conf.n_controls} controls)", sentence=sentence, value=conf.rate)
 
 
-# ------------------------------------------------------------------ drift (defensive reading)
+# ------------------------------------------------------------------ drift
 
 
-def field(obj: Any, key: str) -> Any:
-    """``obj[key]`` for a mapping, ``obj.key`` otherwise; None when absent."""
-    if isinstance(obj, Mapping):
-        return obj.get(key)
-    return getattr(obj, key, None)
-
-
-def _children(obj: Any) -> Iterator[Any]:
-    if isinstance(obj, Mapping):
-        yield from obj.values()
-    elif isinstance(obj, list | tuple):
-        yield from obj
-    elif isinstance(obj, BaseModel):
-        yield from (getattr(obj, name) for name in type(obj).model_fields)
-
-
-def find(obj: Any, key: str, depth: int = 4) -> Any:
-    """The first value under ``key`` in a nested drift structure (breadth first), or None."""
-    level = [obj]
-    for _ in range(depth):
-        for node in level:
-            value = field(node, key) if isinstance(node, Mapping | BaseModel) else None
-            if value is not None:
-                return value
-        level = [child for node in level for child in _children(node)]
-    return None
-
-
-def drift_level(drift: Any) -> tuple[str | None, str]:
-    """(level, the statistic that decided it) from whatever shape the drift result has."""
-    level = find(drift, "level")
-    decided = ""
-    if level is not None and not isinstance(level, str):
-        decided = str(field(level, "decided_by") or "")
-        level = field(level, "level")
-    if isinstance(level, str) and level in DRIFT_ORDER:
-        return level, decided or str(find(drift, "decided_by") or "")
-    return None, ""
-
-
-def novel_term_count(drift: Any) -> int | None:
-    found = find(drift, "novel_terms")
-    n_novel = field(found, "n_novel") if isinstance(found, Mapping | BaseModel) else None
-    if isinstance(n_novel, int):
-        return n_novel
-    terms = found
-    terms = field(terms, "terms") if isinstance(terms, Mapping | BaseModel) else terms
-    if terms is None:
-        terms = find(drift, "terms")
-    return len(terms) if isinstance(terms, list | tuple) else None
-
-
-def drift_line(audit: Any, t: Thresholds) -> VerdictLine:
+def drift_line(audit: ModelAudit, t: Thresholds) -> VerdictLine:
     base: dict[str, Any] = {"question": "drift", "title": "Drift from your data", "anchor": "drift"}
-    level, decided = drift_level(audit.drift) if audit.drift is not None else (None, "")
-    if level is None:
+    reading = read(audit, "drift")
+    if reading is None:
         return VerdictLine(**base, status="info", headline="not measured",
                            sentence="No user data was given (--data), so drift was not measured.")
-    rank = DRIFT_ORDER[level]
-    status: Status = ("fail" if rank >= DRIFT_ORDER[t.drift_fail_level]
-                      else "warn" if rank >= DRIFT_ORDER[t.drift_warn_level] else "pass")
-    because = f" ({decided})" if decided else ""
+    level, rank = reading.shown, reading.value
+    status: Status = ("fail" if rank >= DRIFT_LEVELS.index(t.drift_fail_level)
+                      else "warn" if rank >= DRIFT_LEVELS.index(t.drift_warn_level) else "pass")
+    because = f" ({reading.detail})" if reading.detail else ""
     sentence = (f"Drift between your data and the reference is {level}{because}. Warn at "
                 f"{t.drift_warn_level} or above, fail at {t.drift_fail_level} or above.")
     return VerdictLine(**base, status=status, headline=f"{level}{because}", sentence=sentence,
-                       value=float(rank))
+                       value=rank)
 
 
-def novel_terms_line(audit: Any, t: Thresholds) -> VerdictLine:
+def novel_terms_line(audit: ModelAudit, t: Thresholds) -> VerdictLine:
     base: dict[str, Any] = {"question": "novel_terms", "title": "Novel terms", "anchor": "drift"}
-    count = novel_term_count(audit.drift) if audit.drift is not None else None
-    if count is None:
+    reading = read(audit, "novel_terms")
+    if reading is None:
         return VerdictLine(**base, status="info", headline="not measured",
                            sentence="No user data was given (--data), so no terms were checked.")
-    fail = t.novel_terms_fail
+    count, fail = int(reading.value), t.novel_terms_fail
     status: Status = ("fail" if fail is not None and count > fail
                       else "warn" if count > t.novel_terms_warn else "pass")
     rule = f"Warn above {t.novel_terms_warn}" + (f", fail above {fail}." if fail is not None
@@ -303,24 +242,24 @@ def novel_terms_line(audit: Any, t: Thresholds) -> VerdictLine:
                        value=float(count))
 
 
-def code_line(audit: Any, t: Thresholds) -> VerdictLine:
+def code_line(audit: ModelAudit, t: Thresholds) -> VerdictLine:
     """Did auditing this model run code that came with it?"""
     info = audit.model
     base: dict[str, Any] = {"question": "remote_code", "title": "Model code",
                             "anchor": "reproducibility"}
-    if getattr(info, "trust_remote_code", False):
+    if info.trust_remote_code:
         return VerdictLine(**base, status="warn", headline="remote code was run",
                            sentence="--trust-remote-code was given: Python code shipped with "
                            "the model ran during this audit. Review that code before adopting "
                            "the model.")
-    hashes = getattr(info, "files_sha256", {}) or {}
+    hashes = info.files_sha256
     files = f" Weight files are recorded by sha256 ({len(hashes)})." if hashes else ""
     return VerdictLine(**base, status="info", headline="no remote code",
                        sentence="Only the weights and tokenizer were loaded; no code shipped with "
                        f"the model ran.{files}")
 
 
-def verdict(audit: Any, thresholds: Thresholds | None = None) -> list[VerdictLine]:
+def verdict(audit: ModelAudit, thresholds: Thresholds | None = None) -> list[VerdictLine]:
     """One line per question in ``QUESTIONS`` for one model's audit (a ``ModelAudit``)."""
     t = thresholds or Thresholds()
     return [cutoff_line(audit, t), believed_line(audit, t), accuracy_line(audit, t),

@@ -1,8 +1,8 @@
 """The drift section of the report: each model's data-alignment result, ready for the template.
 
-``drift_page(cols)`` turns the ``alignment.DataAlignment`` of every column into a ``DriftView``
-(numbers formatted, lists capped, charts drawn); a drift result of any other shape is shown
-generically, field by field. Pure, like the rest of :mod:`alignaudit.report.page`, which calls it.
+``drift_page(cols)`` turns the :class:`~alignaudit.drift.section.DataAlignment` of every column
+into a ``DriftView`` (numbers formatted, lists capped, charts drawn). Pure, like the rest of the
+report; :mod:`alignaudit.report.page` calls it.
 """
 
 from __future__ import annotations
@@ -11,49 +11,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from alignaudit.judge.verdict import drift_level, find
-from alignaudit.judge.verdict import field as lookup
-from alignaudit.report.page import LIST_CAP, Column, cut
+from pydantic import BaseModel
 
-# ------------------------------------------------------------------------------ any drift result
-
-TEST_KEYS = ("name", "method", "statistic", "p_value", "effect_size", "effect_size_name",
-             "drift_detected")
-DOC_KEYS = ("rank", "text", "score", "source", "date")
+from alignaudit._util.fmt import format_p as fmt_p
+from alignaudit.drift.section import DataAlignment
+from alignaudit.report.columns import Column
+from alignaudit.report.format import LIST_CAP, cut
 
 
-def _pick(obj: Any, keys: Sequence[str]) -> dict[str, Any]:
-    return {key: lookup(obj, key) for key in keys}
-
-
-def _as_list(value: Any) -> list[Any]:
-    return list(value) if isinstance(value, list | tuple) else []
-
-
-def drift_summary(drift: Any) -> dict[str, Any]:
-    """The headline drift numbers, each found defensively (None when the result lacks it)."""
-    tests = find(drift, "tests")
-    return {
-        "level": drift_level(drift),
-        "embedder": find(drift, "embedder"),
-        "tests": [_pick(t, TEST_KEYS) for t in tests][:10] if isinstance(tests, list | tuple)
-        else [],
-        "share": find(drift, "out_of_domain_share"), "expected": find(drift, "expected_share"),
-        "share_low": find(drift, "share_ci_low"), "share_high": find(drift, "share_ci_high"),
-        "centroid": find(drift, "centroid_cosine_distance"),
-        "novel_docs": [_pick(d, DOC_KEYS) for d in _as_list(find(drift, "most_novel"))[:10]],
-        "rows": drift_rows(drift),
-    }
-
-
-def drift_rows(drift: Any, prefix: str = "", depth: int = 0) -> list[tuple[str, str]]:
-    """A generic, defensive view of a drift result: scalar fields by dotted key, lists counted."""
-    from pydantic import BaseModel
-
+def drift_rows(drift: BaseModel | dict[str, Any], prefix: str = "",
+               depth: int = 0) -> list[tuple[str, str]]:
+    """Every scalar field of a drift result by its dotted key in results.json, lists counted."""
     if isinstance(drift, BaseModel):
         drift = drift.model_dump()
     rows: list[tuple[str, str]] = []
-    items = drift.items() if isinstance(drift, dict) else []
+    items = drift.items()
     for key, value in items:
         name = f"{prefix}{key}"
         if isinstance(value, dict) and depth < 2:
@@ -89,7 +61,7 @@ class DriftView:
     """One model's drift section, ready for the template: numbers formatted, lists capped."""
 
     col: Column
-    a: Any  # alignment.DataAlignment
+    a: DataAlignment
     anchor: str
     same_as: Column | None  # the embedding half equals this earlier model's (same data/ref)
     sentence: str
@@ -102,10 +74,9 @@ class DriftView:
 
 @dataclass(frozen=True)
 class DriftPage:
-    """The drift section of the page: typed results per model, anything else generically."""
+    """The drift section of the page: one view per model that has a drift result."""
 
     models: list[DriftView]
-    generic: list[tuple[Column, dict[str, Any]]]
     compare: list[tuple[str, list[str]]]
     ppl_period_svg: str
     novelty_period_svg: str
@@ -113,26 +84,9 @@ class DriftPage:
     score_method: str
 
     def __bool__(self) -> bool:
-        return bool(self.models or self.generic)
+        return bool(self.models)
 
 
-def as_alignment(drift: Any) -> Any:
-    """The drift result as an ``alignment.DataAlignment``, or None when it is not one."""
-    from pydantic import ValidationError
-
-    from alignaudit.drift.section import DataAlignment
-
-    if isinstance(drift, DataAlignment) or drift is None:
-        return drift
-    try:
-        return DataAlignment.model_validate(drift)
-    except ValidationError:
-        return None
-
-
-def fmt_p(p: float | None) -> str:
-    """'0.034', '< 0.001', '–'."""
-    return "–" if p is None else "< 0.001" if p < 0.001 else f"{p:.3f}"
 
 
 def at_floor(p: float, n_permutations: Any) -> bool:
@@ -262,13 +216,9 @@ def drift_page(cols: Sequence[Column]) -> DriftPage:
     from alignaudit.report import charts
 
     views: list[DriftView] = []
-    generic = []
     for col in cols:
-        if col.audit.drift is None:
-            continue
-        a = as_alignment(col.audit.drift)
+        a = col.audit.drift
         if a is None:
-            generic.append((col, drift_summary(col.audit.drift)))
             continue
         same = next((v.col for v in views if _same_embedding(v.a, a)), None)
         views.append(drift_view(col, a, same))
@@ -279,7 +229,7 @@ def drift_page(cols: Sequence[Column]) -> DriftPage:
              (nov[0].a.stats.novelty.reference_scores_median, "reference median")] \
         if len(nov) == 1 else []
     return DriftPage(
-        models=views, generic=generic,
+        models=views,
         compare=compare_rows(views) if len(views) > 1 else [],
         ppl_period_svg=charts.period_chart(ppl, "median perplexity\n(log scale)", "ppl-period",
                                            log=True, named=len(views) > 1),

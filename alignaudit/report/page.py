@@ -16,7 +16,6 @@ The drift section's view (``drift_page``) is in :mod:`alignaudit.report.drift_vi
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import re
 from collections import defaultdict
 from collections.abc import Sequence
@@ -25,27 +24,27 @@ from pathlib import Path
 from typing import Any
 
 from alignaudit._util.files import shipped_path
-from alignaudit.judge.verdict import (
-    QUESTIONS,
-    Thresholds,
-    VerdictLine,
-    generation_only,
-    verdict,
-    worst,
-    years,
-)
-from alignaudit.recency.cutoff import year_fraction_to_label
+from alignaudit.judge.verdict import QUESTIONS, Thresholds, worst, years
 from alignaudit.recency.scoring import ProbeResult
-from alignaudit.result import AuditResult, Measurement, ModelAudit, atomic_write
-
-PROBE_ROW_CAP = 1500
-"""Most probe rows on one page (the rest are counted; all of them stay in results.json)."""
-GROUP_ROW_CAP = 300
-"""Most rows in one year group of the probe list."""
-LIST_CAP = 200
-"""Most rows of the other long tables (disagreements, controls, changing facts, drift keys)."""
-TEXT_CAP = 400
-"""Prompts and generations longer than this many characters are cut (with an ellipsis)."""
+from alignaudit.report import charts
+from alignaudit.report.columns import Column, columns
+from alignaudit.report.drift_view import drift_page
+from alignaudit.report.format import (
+    GROUP_ROW_CAP,
+    LIST_CAP,
+    PROBE_ROW_CAP,
+    cut,
+    markdown_cell,
+    megabytes,
+    month,
+    num,
+    pct,
+    quarter,
+    seconds,
+    slug,
+    when,
+)
+from alignaudit.result import AuditResult, Measurement, atomic_write
 
 
 def templates_dir() -> Path:
@@ -67,115 +66,6 @@ def _environment() -> Any:
                        cut=cut, md=markdown_cell, seconds=seconds, when=when,
                        years=years)
     return env
-
-
-def _number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def pct(value: Any, digits: int = 0) -> str:
-    if not _number(value):
-        return "–" if value is None else str(value)
-    return f"{100 * value:.{digits}f}%"
-
-
-def num(value: Any, digits: int = 2) -> str:
-    if not _number(value):
-        return "–" if value is None else str(value)
-    return f"{value:,.{digits}f}"
-
-
-def megabytes(value: int | None) -> str:
-    return "–" if value is None else f"{value / 1e6:,.0f} MB"
-
-
-def seconds(value: float | None) -> str:
-    return "–" if value is None else f"{value:,.1f} s"
-
-
-def quarter(value: float | None) -> str:
-    return "–" if value is None else year_fraction_to_label(value, "quarter")
-
-
-def month(value: float | None) -> str:
-    return "now" if value is None else year_fraction_to_label(value, "month")
-
-
-def when(stamp: str | None) -> str:
-    """An ISO timestamp as "2025-01-31 14:05 UTC" (as given when it does not parse)."""
-    try:
-        moment = dt.datetime.fromisoformat(stamp or "")
-    except ValueError:
-        return stamp or "–"
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(dt.timezone.utc)
-    return moment.strftime("%Y-%m-%d %H:%M") + (" UTC" if moment.tzinfo else "")
-
-
-def cut(text: str | None, limit: int = TEXT_CAP) -> str:
-    text = text or ""
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def markdown_cell(value: Any) -> str:
-    """Text safe inside a Markdown table cell: no line breaks, pipes and backslashes escaped."""
-    text = " ".join(str(value).split())
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;")
-
-
-def slug(*parts: str) -> str:
-    """An id usable in an anchor: letters, digits and dashes, plus a short hash when needed."""
-    raw = "-".join(parts)
-    clean = re.sub(r"[^A-Za-z0-9_-]+", "-", raw).strip("-")
-    if clean != raw or not clean:
-        clean += "-" + hashlib.sha256(raw.encode()).hexdigest()[:6]
-    return clean
-
-
-# ------------------------------------------------------------------------------ columns
-
-
-@dataclass(frozen=True)
-class Column:
-    """One model on the page: its audit, the run it came from, its label, colour and verdict."""
-
-    key: str
-    label: str
-    colour: str
-    run_index: int
-    audit: ModelAudit
-    measurement: Measurement | None
-    verdict: list[VerdictLine]
-
-    @property
-    def lines(self) -> dict[str, VerdictLine]:
-        return {line.question: line for line in self.verdict}
-
-    @property
-    def generation_only(self) -> str | None:
-        """Why this model was scored by generation only (``chat mode, ...``), or None."""
-        return generation_only(self.audit)
-
-    @property
-    def has_changing(self) -> bool:
-        return any(p.kind == "changing" for p in self.audit.probes)
-
-
-def columns(runs: Sequence[AuditResult], thresholds: Thresholds) -> list[Column]:
-    from alignaudit.report.charts import PALETTE
-
-    pairs = [(i, r, a) for i, r in enumerate(runs) for a in r.models]
-    names = [a.model.display_name for _, _, a in pairs]
-    out = []
-    for n, (i, run, audit) in enumerate(pairs):
-        label = names[n] if names.count(names[n]) == 1 else f"{names[n]} (run {i + 1})"
-        if names.count(names[n]) > 1 and len(runs) == 1:
-            label = f"{names[n]} #{n + 1}"
-        out.append(Column(key=f"m{n + 1}", label=label, colour=PALETTE[n % len(PALETTE)],
-                          run_index=i, audit=audit,
-                          measurement=run.runtime.models.get(audit.model.spec),
-                          verdict=verdict(audit, thresholds)))
-    return out
 
 
 # ------------------------------------------------------------------------------ probe list
@@ -348,11 +238,6 @@ def _runs(result: AuditResult | Sequence[AuditResult]) -> list[AuditResult]:
 def context(result: AuditResult | Sequence[AuditResult],
             thresholds: Thresholds | None = None) -> dict[str, Any]:
     """Everything the templates show, computed once (pure: same input, same output)."""
-    from alignaudit.report import charts
-    from alignaudit.report.drift_view import (
-        drift_page,  # here: report_drift imports from this module
-    )
-
     runs = _runs(result)
     if not runs:
         raise ValueError("nothing to render: no results given")
@@ -361,7 +246,7 @@ def context(result: AuditResult | Sequence[AuditResult],
     rows = probe_rows(cols)
     groups = probe_groups(rows, len(cols))
     series = [charts.Series(c.label, c.colour, c.audit.recency) for c in cols]
-    price = getattr(runs[0].config, "price_per_hour", None)
+    price = runs[0].config.price_per_hour
     return {
         "r": runs[0], "runs": runs, "cols": cols, "questions": QUESTIONS,
         "title": " vs ".join(c.label for c in cols) or "no model",
@@ -379,7 +264,7 @@ def context(result: AuditResult | Sequence[AuditResult],
         "controls": control_rows(cols, rows),
         "footprints": [footprint(c, price) for c in cols],
         "drift": drift_page(cols),
-        "gates": [g for run in runs for g in getattr(run, "gates", [])],
+        "gates": [g for run in runs for g in run.gates],
         "thresholds": limits, "numbers": method_numbers(cols),
         "conf_thresholds": [_threshold(c) for c in cols],
         "caps": {"probes": PROBE_ROW_CAP, "group": GROUP_ROW_CAP, "list": LIST_CAP},
@@ -402,7 +287,7 @@ def render_summary(result: AuditResult | Sequence[AuditResult],
     template = _environment().get_template("summary.md.j2")
     return template.render(r=runs[0], runs=runs, cols=cols, questions=QUESTIONS,
                            title=" vs ".join(c.label for c in cols),
-                           gates=[g for run in runs for g in getattr(run, "gates", [])])
+                           gates=[g for run in runs for g in run.gates])
 
 
 def write_report(result: AuditResult | Sequence[AuditResult], out_dir: Path,

@@ -1,0 +1,139 @@
+"""The one table of metrics a run produces for each model.
+
+The verdict at the top of the report and the ``--fail-on`` gates both read a model's numbers
+here, and only here, so a metric means the same thing on the page and in CI. Each metric says
+how to read it from a model's audit (a :class:`Reading`, or None when it was not measured) and
+how a threshold for it is written.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import Field
+
+from alignaudit._util.dates import date_start_fraction
+from alignaudit._util.frozen import Frozen
+
+if TYPE_CHECKING:  # the table reads results; results do not import the table
+    from alignaudit.result import ModelAudit
+
+MetricKind = Literal["date", "number", "level"]
+DRIFT_LEVELS = ("low", "moderate", "high")
+"""Drift levels, least first: a level's rank is its index."""
+
+
+class Reading(Frozen):
+    """One metric of one model, as measured."""
+
+    value: float = Field(description="The number thresholds compare with: a date as a "
+                         "fractional year, a drift level as its rank (low 0, moderate 1, high 2).")
+    shown: str = Field(description="The value as the page and gate messages print it.")
+    low: float | None = Field(default=None, description="Low end of its interval, if any.")
+    high: float | None = Field(default=None, description="High end of its interval, if any.")
+    detail: str = Field(default="", description="What decided it (e.g. the drift statistic).")
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A named number of an audit: how to read it and how its thresholds are written."""
+
+    name: str
+    kind: MetricKind
+    description: str
+    read: Callable[[ModelAudit], Reading | None]
+
+
+def _cutoff(audit: ModelAudit) -> Reading | None:
+    cut = audit.recency.cutoff if audit.recency else None
+    if cut is None or cut.cutoff is None:
+        return None
+    return Reading(value=cut.cutoff, shown=cut.cutoff_label or "", low=cut.ci_low,
+                   high=cut.ci_high)
+
+
+def _accuracy(audit: ModelAudit) -> Reading | None:
+    overall = audit.recency.overall if audit.recency else None
+    if overall is None or overall.n == 0:
+        return None
+    return Reading(value=overall.accuracy, shown=f"{overall.accuracy:.3f}", low=overall.ci_low,
+                   high=overall.ci_high)
+
+
+def _confabulation(audit: ModelAudit) -> Reading | None:
+    conf = audit.recency.confabulation if audit.recency else None
+    if conf is None or conf.rate is None:
+        return None
+    return Reading(value=conf.rate, shown=f"{conf.rate:.3f}", low=conf.ci_low, high=conf.ci_high)
+
+
+def _believed(audit: ModelAudit) -> Reading | None:
+    bel = audit.recency.believed if audit.recency else None
+    if bel is None or bel.believed_year is None:
+        return None
+    return Reading(value=float(bel.believed_year), shown=str(bel.believed_year),
+                   low=bel.interval_low, high=bel.interval_high)
+
+
+def _drift(audit: ModelAudit) -> Reading | None:
+    if audit.drift is None or audit.drift.level not in DRIFT_LEVELS:
+        return None
+    level = audit.drift.level
+    return Reading(value=float(DRIFT_LEVELS.index(level)), shown=level,
+                   detail=audit.drift.stats.level.decided_by)
+
+
+def _novel_terms(audit: ModelAudit) -> Reading | None:
+    found = audit.drift.novel_terms if audit.drift is not None else None
+    return None if found is None else Reading(value=float(found.n_novel), shown=str(found.n_novel))
+
+
+METRICS: dict[str, Metric] = {m.name: m for m in (
+    Metric("cutoff", "date", "Effective knowledge cutoff (a date).", _cutoff),
+    Metric("recency_accuracy", "number", "Accuracy on dated facts (0 to 1).", _accuracy),
+    Metric("confabulation", "number", "Share of fabricated events 'recognised'.", _confabulation),
+    Metric("believed_year", "number", "The year whose world the answers match.", _believed),
+    Metric("drift", "level", "Drift level: low, moderate or high.", _drift),
+    Metric("novel_terms", "number", "Terms in your data new to the model.", _novel_terms),
+)}
+
+
+def read(audit: ModelAudit, name: str) -> Reading | None:
+    """Metric ``name`` of one model's audit, or None when it was not measured."""
+    return METRICS[name].read(audit)
+
+
+def threshold_value(kind: MetricKind, text: str) -> float:
+    """A threshold as written in a gate, as the number a :class:`Reading` compares with.
+
+    A date is the start of the period it names (``2024-01`` is 2024.0); a level is its rank; a
+    number must be finite. Raises ``ValueError`` or ``KeyError`` when ``text`` does not fit.
+    """
+    if kind == "date":
+        return date_start_fraction(text)
+    if kind == "level":
+        return float(DRIFT_LEVELS.index(text)) if text in DRIFT_LEVELS else _no_level(text)
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text!r} is not a finite number")
+    return value
+
+
+def _no_level(text: str) -> float:
+    raise KeyError(text)
+
+
+def generation_only(audit: ModelAudit) -> str | None:
+    """Why a model's probes were scored by their generations only, in the words every surface
+    (page, summary, terminal) uses: the backend's reason, prefixed ``chat mode, `` for a model
+    used through /v1/chat/completions; a result whose probes were all scored by generation
+    without a recorded reason gets a generic one. None when they were scored by likelihood."""
+    info, probes = audit.model, audit.probes
+    reason = info.generation_only
+    if reason is None and not (probes and all(p.scoring == "generation" for p in probes)):
+        return None
+    reason = reason or "the server gave no prompt log-probabilities"
+    return f"chat mode, {reason}" if info.api == "chat" else reason

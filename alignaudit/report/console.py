@@ -1,0 +1,41 @@
+"""The findings of one model as a few lines for the terminal (the page's verdict, in brief)."""
+
+from __future__ import annotations
+
+from alignaudit.judge.metrics import generation_only
+from alignaudit.result import ModelAudit
+
+
+def console_summary(audit: ModelAudit) -> str:
+    """Suites, accuracy by event year, cutoff, believed year and confabulation, as text."""
+    lines = [f"== {audit.model.display_name}"]
+    if reason := generation_only(audit):
+        lines.append(f"  scored by generation only ({reason})")
+    for s in audit.suites:
+        parts = []
+        if s.n_facts:
+            parts.append(f"accuracy {s.accuracy or 0:.1%} on {s.n_facts} facts "
+                         f"(chance {s.chance or 0:.0%})")
+        if s.n_changing:
+            parts.append(f"{s.n_changing} changing facts")
+        if s.n_controls:
+            parts.append(f"{s.n_controls} controls")
+        lines.append(f"  {s.suite}: " + ", ".join(parts))
+    rec = audit.recency
+    if rec is None:
+        return "\n".join(lines)
+    if rec.by_year:
+        lines.append("  accuracy by event year:")
+        for row in rec.by_year:
+            bar = "#" * round(row.accuracy * 20)
+            interval = f"[{row.ci_low:4.0%}-{row.ci_high:4.0%}]"
+            lines.append(f"    {row.label}  {row.accuracy:5.0%}  {interval}  n={row.n:<3} {bar}")
+    if rec.cutoff is not None:
+        lines.append(f"  cutoff: {rec.cutoff.verdict}")
+    if rec.believed is not None:
+        lines.append(f"  believed year: {rec.believed.verdict}")
+    if rec.confabulation is not None and rec.confabulation.rate is not None:
+        c = rec.confabulation
+        lines.append(f"  confabulation: {c.n_confabulated}/{c.n_controls} fabricated events "
+                     f"'recognised' ({c.rate:.0%})")
+    return "\n".join(lines)

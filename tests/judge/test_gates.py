@@ -1,0 +1,68 @@
+"""--fail-on gates: parsing, evaluation through the metric table, a missing metric failing."""
+
+from __future__ import annotations
+
+import pytest
+
+from alignaudit._util.errors import UsageError
+from alignaudit.judge import gates
+from alignaudit.result import ModelAudit
+from tests.helpers.results import alignment_for, audit_for, probes_for, with_numbers
+
+
+@pytest.fixture(scope="module")
+def base() -> ModelAudit:
+    return audit_for("m", probes_for(120, 2019))
+
+
+def audit(base: ModelAudit, **numbers: object) -> ModelAudit:
+    defaults: dict[str, object] = {"accuracy": 0.5, "cutoff": 2021.3, "confabulation": 0.2,
+                                   "believed": 2020}
+    return with_numbers(base, **{**defaults, **numbers})  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("cond, failed", [
+    ("recency_accuracy<0.6", True), ("recency_accuracy<0.4", False),
+    ("recency_accuracy>=0.5", True), ("cutoff<2022-01", True), ("cutoff<2021", False),
+    ("confabulation>0.3", False), ("confabulation>0.1", True), ("believed_year<2021", True),
+])
+def test_conditions(base, cond, failed):
+    [result] = gates.check([gates.parse(cond)], [audit(base)])
+    assert result.failed is failed
+    assert cond in result.reason
+
+
+def test_missing_metric_fails_the_gate(base):
+    [result] = gates.check([gates.parse("drift=high")], [audit(base)])
+    assert result.failed and result.measured is None and "not measured" in result.reason
+    no_cutoff = base.model_copy(update={"recency": base.recency.model_copy(  # type: ignore[union-attr]
+        update={"cutoff": None})})
+    [result] = gates.check([gates.parse("cutoff<2024-01")], [no_cutoff])
+    assert result.failed and "not measured" in result.reason
+
+
+def test_drift_levels_compare_in_order(base):
+    drift = alignment_for(n_user=60, n_ref=60)
+    high = audit(base, drift=drift, drift_level="high", novel_terms=3)
+    assert gates.check([gates.parse("drift>=moderate")], [high])[0].failed
+    low = audit(base, drift=drift, drift_level="low", novel_terms=0)
+    assert not gates.check([gates.parse("drift=high")], [low])[0].failed
+    assert gates.check([gates.parse("novel_terms>2")], [high])[0].failed
+    assert not gates.check([gates.parse("novel_terms>2")], [low])[0].failed
+
+
+@pytest.mark.parametrize("bad", ["accuracy<0.5", "recency_accuracy<<0.5", "cutoff<soon",
+                                 "drift=extreme", "recency_accuracy<x", "recency_accuracy<nan",
+                                 "recency_accuracy!=nan", "confabulation>inf"])
+def test_bad_conditions_are_usage_errors(bad):
+    with pytest.raises(UsageError, match="--fail-on"):
+        gates.parse(bad)
+
+
+def test_policy_file(tmp_path):
+    path = tmp_path / "policy.yaml"
+    path.write_text("fail_on:\n  - recency_accuracy<0.6\n  - drift=high\n")
+    assert gates.load_policy(path) == ["recency_accuracy<0.6", "drift=high"]
+    path.write_text("fail_on: nope\n")
+    with pytest.raises(Exception, match="fail_on"):
+        gates.load_policy(path)
