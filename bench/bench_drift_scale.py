@@ -1,4 +1,4 @@
-"""Scale check of ``alignaudit.drift.stats.compare``: 100,000 documents per side on 2 cores, < 24 GiB.
+"""Scale check of ``alignaudit.drift.stats.compare``: 100,000 documents per side, 2 cores, < 24 GiB.
 
 Synthetic embeddings stand in for an embedder's output: 384-d (all-MiniLM-L6-v2's width),
 float32, unit-normalised; documents are noisy copies of 64 topic directions, and the current

@@ -12,8 +12,6 @@ import pytest
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-FIXTURES = Path(__file__).parent / "fixtures"
-MINI_SUITE = FIXTURES / "mini.yaml"
 
 
 def _gpt2_tokenizer_dir(target: Path) -> Path:

@@ -4,7 +4,7 @@ A suite whose prompt, choices, category, source and description carry ``<script>
 attribute-breaking ``"><img onerror>`` and ``javascript:`` links, and user data (.jsonl) whose
 documents carry the same strings, go through ``alignaudit run`` on the tiny model with the
 bundled embedder. Headless Chromium then loads report.html over the DevTools pipe (the driver of
-``tests/test_report_browser.py``) and proves: no dialog, no console call, no exception, no script
+``tests/report/test_browser.py``) and proves: no dialog, no console call, no exception, no script
 element, no event-handler attribute, no ``javascript:`` URL, no <img>, no network request, while
 every hostile string is on the page as text.
 """
@@ -19,11 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_report_browser import CHROMIUM, Browser, problems
+from tests.helpers.browser import BROWSER, Browser, problems
 
-pytestmark = [pytest.mark.browser,
-              pytest.mark.skipif(CHROMIUM is None, reason="headless Chromium is not installed "
-                                 "(apt-get install chromium)")]
+pytestmark = BROWSER
 
 SCRIPT = "<script>alert(1)</script>"
 IMG = '"><img src=x onerror=alert(1)>'

@@ -22,21 +22,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import MINI_SUITE
-
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = ROOT / "examples"
-DOCS = ROOT / "docs"
+from tests.helpers import DOCS, EXAMPLES, MINI_SUITE, ROOT
+from tests.helpers.cli import cli, user_error
 
 
 # ------------------------------------------------------------------------------ helpers
-def cli(*args: str, env: dict[str, str] | None = None,
-        timeout: float = 300) -> subprocess.CompletedProcess:
-    """The real command line in a subprocess."""
-    return subprocess.run([sys.executable, "-m", "alignaudit", *args], capture_output=True,
-                          text=True, timeout=timeout, env=env, cwd=ROOT)
-
-
 def main_here(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
               *args: str) -> tuple[int, str]:
     """The command line inside this process (so a fault can be monkeypatched in): exit code and
@@ -48,14 +38,6 @@ def main_here(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str
     with pytest.raises(SystemExit) as stop:
         cli_mod.main()
     return int(stop.value.code or 0), capsys.readouterr().err
-
-
-def user_error(proc: subprocess.CompletedProcess, code: int = 1) -> str:
-    """stderr of a run that must end with one `error:` paragraph and exit ``code``."""
-    assert proc.returncode == code, proc.stderr
-    assert "Traceback" not in proc.stderr
-    assert re.search(r"^error: ", proc.stderr, re.M), proc.stderr
-    return proc.stderr
 
 
 def tiny_run_args(model: Path, out: Path, *extra: str) -> list[str]:
@@ -530,7 +512,7 @@ def test_out_folder_under_a_regular_file(tmp_path: Path) -> None:
 def test_served_model_errors_on_the_command_line(tmp_path: Path) -> None:
     """401 and a non-JSON answer from an OpenAI-compatible server, through `run --backend
     openai` (the backend tests cover timeouts and 500s in detail)."""
-    from tests.test_backend_openai import FakeServer
+    from tests.helpers.server import FakeServer
 
     secret = "sk-reliability-test-secret"
     server = FakeServer()
@@ -552,7 +534,7 @@ def test_served_model_errors_on_the_command_line(tmp_path: Path) -> None:
 
 
 def test_served_model_run_resumes_after_a_failure(tmp_path: Path) -> None:
-    from tests.test_backend_openai import FakeServer
+    from tests.helpers.server import FakeServer
 
     server = FakeServer()
     try:
@@ -593,7 +575,7 @@ def test_served_model_run_resumes_after_ctrl_c(tmp_path: Path) -> None:
     journal, and the same command sends only the rest and writes the same results.json."""
     import signal
 
-    from tests.test_backend_openai import FakeServer
+    from tests.helpers.server import FakeServer
 
     server = FakeServer()
 
@@ -644,7 +626,7 @@ def test_served_model_run_resumes_after_ctrl_c(tmp_path: Path) -> None:
 
 def test_served_model_timeout_and_retries_are_options(tmp_path: Path) -> None:
     """--timeout and --max-retries reach the openai backend and are recorded in results.json."""
-    from tests.test_backend_openai import FakeServer
+    from tests.helpers.server import FakeServer
 
     server = FakeServer()
 
@@ -681,7 +663,7 @@ def test_served_model_timeout_and_retries_are_options(tmp_path: Path) -> None:
 def test_served_model_concurrency_is_an_option(tmp_path: Path) -> None:
     """--concurrency bounds the requests in flight, is recorded in results.json, and the
     server-error messages name it."""
-    from tests.test_backend_openai import FakeServer
+    from tests.helpers.server import FakeServer
 
     server = FakeServer()
 
@@ -717,7 +699,7 @@ def test_served_model_concurrency_is_an_option(tmp_path: Path) -> None:
 def test_served_model_api_option_and_chat_mode(tmp_path: Path) -> None:
     """A chat-only API is found and used in chat mode (one line says so); --api chat forces chat
     mode, --api completions refuses it with a way out; --api is recorded in results.json."""
-    from tests.test_backend_openai import OPENAI_CHAT_MODEL, FakeServer
+    from tests.helpers.server import OPENAI_CHAT_MODEL, FakeServer
 
     server = FakeServer()
 
@@ -921,7 +903,7 @@ def test_every_test_named_in_the_reliability_table_exists() -> None:
     numbers = [int(row.split("|")[1]) for row in rows]
     assert len(rows) >= 28 and numbers == list(range(1, len(rows) + 1))
     for row in rows:
-        named = re.findall(r"(tests/test_\w+\.py)::(test_\w+)", row)
+        named = re.findall(r"(tests/(?:\w+/)?test_\w+\.py)::(test_\w+)", row)
         assert named, row
         for file, name in named:
             tests = _tests_in(ROOT / file)

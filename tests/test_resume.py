@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from tests.conftest import MINI_SUITE
+from tests.helpers import MINI_SUITE
 
 
 def command(model: Path, out: Path, *extra: str) -> list[str]:

@@ -37,6 +37,7 @@ def test_wheel_installs_outside_the_repo(tmp_path: Path):
     for name in ("recency",):
         assert name in proc.stdout
     where = subprocess.run([str(venv / "bin" / "python"), "-c",
-                            "import alignaudit.recency.suites as p; print(p.shipped_dir())"], cwd=work,
+                            "import alignaudit.recency.suites as p; print(p.shipped_dir())"],
+                           cwd=work,
                            capture_output=True, text=True, check=True).stdout
     assert str(venv) in where

@@ -1,1 +1,6 @@
-"""TODO"""
+"""How far the user's data is from the model's pre-training domain: reading documents (any format,
+text and date columns), sentence embeddings, two-sample tests and effect sizes, the model's own
+view of the data (perplexity, fertility, novel terms, by period), and the drift section.
+
+May import: alignaudit._util, alignaudit.backends, alignaudit.config.
+"""

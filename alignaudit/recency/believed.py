@@ -3,7 +3,8 @@
 A changing fact has a timeline of answers, each true for a period; the model's probability over
 those answers (``FactPreference``) says which period it has in mind. Pure computation:
 preferences in, a typed ``BelievedYear`` out. No IO and no model. Randomness comes only from the
-``numpy.random.Generator`` passed in. Dates are fractional years, as in :mod:`alignaudit.recency.cutoff`.
+``numpy.random.Generator`` passed in. Dates are fractional years, as in
+:mod:`alignaudit._util.dates`.
 """
 
 from __future__ import annotations

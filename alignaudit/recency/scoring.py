@@ -11,10 +11,11 @@ import string
 from collections.abc import Sequence
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from alignaudit._util.frozen import Frozen
 from alignaudit.backends.base import Backend, Loglikelihood
+from alignaudit.config import ScoringSettings
 from alignaudit.recency.suites import Probe, Suite
 
 ARTICLES = re.compile(r"\b(a|an|the)\b")
@@ -131,13 +132,9 @@ def _answers(probe: Probe) -> list[str]:
     return probe.accepted_answers
 
 
-class ScoreOptions(BaseModel):
-    """How probes are scored."""
+class ScoreOptions(ScoringSettings):
+    """How probes are scored: the user's settings plus the stop strings of generations."""
 
-    model_config = ConfigDict(frozen=True)  # unlike Frozen, unknown fields are ignored
-
-    generate: bool = Field(default=True, description="Also match greedy generations.")
-    max_new_tokens: int = Field(default=16, description="Tokens generated per probe.")
     stop: list[str] = Field(default_factory=lambda: ["\n"], description="Stop strings.")
 
 
@@ -147,7 +144,7 @@ def score_suites(
     """Score every probe of every suite with one batched call per verb."""
     items = [(s.name, p) for s in suites for p in s.probes]
     pairs = [(p.prompt, c) for _, p in items for c in p.continuations]
-    if not getattr(backend, "supports_loglikelihood", True):
+    if not backend.capabilities.loglikelihood:
         return _generation_only(backend, items, options)
     lls = backend.loglikelihood(pairs)
     if options.generate:

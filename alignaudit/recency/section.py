@@ -11,17 +11,16 @@ from typing import cast
 import numpy as np
 from pydantic import Field
 
+from alignaudit._util.dates import date_to_year_fraction
 from alignaudit._util.frozen import Frozen
 from alignaudit.recency.believed import BelievedYear, FactPreference, TimelineAnswer, believed_year
-from alignaudit.recency.cutoff import (
-    CutoffEstimate,
+from alignaudit.recency.cutoff import CutoffEstimate, estimate_cutoff
+from alignaudit.recency.periods import (
     Outcome,
     PeriodAccuracy,
     accuracy_by_period,
     chance_corrected,
     choose_period,
-    date_to_year_fraction,
-    estimate_cutoff,
     wilson_interval,
 )
 from alignaudit.recency.scoring import ProbeResult

@@ -8,7 +8,6 @@ each valid for a period). See ``docs/probes.md`` for how to write one.
 
 from __future__ import annotations
 
-import calendar
 import difflib
 import hashlib
 import re
@@ -20,32 +19,16 @@ from typing import Any, Literal
 import yaml
 from pydantic import Field, ValidationError, field_validator, model_validator
 
+from alignaudit._util.dates import check_date
 from alignaudit._util.errors import UserError, validation_problems
 from alignaudit._util.files import shipped_path
 from alignaudit._util.frozen import Frozen
 
-DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 MIN_DISTRACTORS = 3
 
 Predictability = Literal["low", "medium", "high"]
 ProbeKind = Literal["fact", "control", "changing"]
-
-
-def check_date(value: Any) -> str:
-    """Normalise a YAML date (``2020``, ``2020-03``, ``2020-03-11``) to a string, or raise."""
-    text = value.isoformat() if hasattr(value, "isoformat") else str(value).strip()
-    match = DATE_RE.match(text)
-    if not match:
-        raise ValueError(f"{text!r} is not a date: write YYYY, YYYY-MM or YYYY-MM-DD")
-    year, month, day = (int(g) if g else None for g in match.groups())
-    if month is not None and not 1 <= month <= 12:
-        raise ValueError(f"{text!r} has month {month}; months run 01-12")
-    if day is not None and month is not None:
-        last = calendar.monthrange(year or 1, month)[1]
-        if not 1 <= day <= last:
-            raise ValueError(f"{text!r} has day {day}; that month has {last} days")
-    return text
 
 
 class SuiteInfo(Frozen):

@@ -10,17 +10,14 @@ import pytest
 from pydantic import ValidationError
 from scipy.special import expit
 
-from alignaudit.recency.cutoff import (
-    CutoffEstimate,
-    CutoffSettings,
+from alignaudit._util.dates import date_to_year_fraction, year_fraction_to_label
+from alignaudit.recency.cutoff import CutoffEstimate, CutoffSettings, estimate_cutoff
+from alignaudit.recency.periods import (
     Outcome,
     accuracy_by_period,
     chance_corrected,
     choose_period,
-    date_to_year_fraction,
-    estimate_cutoff,
     wilson_interval,
-    year_fraction_to_label,
 )
 
 Knowledge = Callable[[np.ndarray], np.ndarray]

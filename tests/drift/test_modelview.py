@@ -1,5 +1,5 @@
-"""Tests for alignaudit.drift.modelview: perplexity and fertility through a backend, novel terms on a
-synthetic corpus, and perplexity by period on data with a known (or no) trend."""
+"""Tests for alignaudit.drift.modelview: perplexity and fertility through a backend, novel terms
+on a synthetic corpus, and perplexity by period on data with a known (or no) trend."""
 
 from __future__ import annotations
 
@@ -12,13 +12,13 @@ import pytest
 
 from alignaudit.backends.base import Perplexity
 from alignaudit.drift.modelview import (
-    by_period,
     compare_fertility,
     default_zipf,
     fertility,
     novel_terms,
     perplexity_view,
 )
+from alignaudit.drift.periods import by_period
 
 
 class FakeBackend:

@@ -12,12 +12,8 @@ import pytest
 
 from alignaudit import result as result_mod
 from alignaudit.report.page import render
-from tests.conftest import MINI_SUITE
-
-
-def cli(*args: str, env: dict | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "alignaudit", *args], capture_output=True,
-                          text=True, timeout=timeout, env=env)
+from tests.helpers import MINI_SUITE
+from tests.helpers.cli import cli
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ from alignaudit.backends.hf.backend import HFBackend, LoadOptions
 from alignaudit.backends.hf.resolve import resolve
 from alignaudit.recency.scoring import ScoreOptions, score_suites, summarise
 from alignaudit.recency.suites import load_suite
-from tests.conftest import MINI_SUITE
+from tests.helpers import MINI_SUITE
 
 pytestmark = pytest.mark.integration
 

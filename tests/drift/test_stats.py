@@ -11,6 +11,8 @@ import pytest
 from scipy import linalg
 from sklearn.metrics import roc_auc_score
 
+from alignaudit.drift import stats as drift
+from alignaudit.drift import twosample
 from alignaudit.drift.stats import (
     DriftConfig,
     DriftStats,
@@ -22,8 +24,6 @@ from alignaudit.drift.stats import (
     novelty,
     pca_2d,
 )
-from alignaudit.drift import stats as drift
-from alignaudit.drift import twosample
 from alignaudit.drift.twosample import (
     TwoSampleTest,
     classifier_test,

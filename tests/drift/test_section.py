@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from alignaudit._util.errors import UserError
-from alignaudit.drift.section import DataSettings, analyse_data
+from alignaudit.config import DataSettings
+from alignaudit.drift.section import analyse_data
 
 OLD = ["The committee met on {d} to discuss the annual budget and the new library roof.",
        "Local farmers reported a good harvest of wheat and barley this {d}.",

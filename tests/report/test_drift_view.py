@@ -9,143 +9,25 @@ import re
 import numpy as np
 import pytest
 
-from alignaudit.backends.base import ModelInfo
-from alignaudit.drift.documents import DataStats
-from alignaudit.drift.modelview import (
-    SCORE_METHOD,
-    Distribution,
-    Fertility,
-    FertilityComparison,
-    NovelTerm,
-    NovelTerms,
-    PerplexityView,
-    by_period,
-)
-from alignaudit.drift.section import DataAlignment, NovelDocument, ReferenceInfo
-from alignaudit.drift.stats import DriftConfig, compare
+from alignaudit.drift.modelview import SCORE_METHOD
+from alignaudit.drift.periods import by_period
+from alignaudit.drift.section import DataAlignment
 from alignaudit.report import charts
 from alignaudit.report import drift_view as report_drift
 from alignaudit.report import page as report
-from alignaudit.result import AuditResult, Environment, ModelAudit, RunConfig, Runtime
-from tests.test_report import parse, remote_references
-
-SCRIPT = "<script>alert(1)</script>"
-IMG = '"><img src=x onerror=alert(1)>'
-HOSTILE = SCRIPT + IMG
-STAMP = "2025-01-01T00:00:00+00:00"
-POINT = re.compile(r'<use xlink:href="#[^"]*" x="[^"]*" y="[^"]*"/>')
-"""A scatter point: a marker whose style sits on its group (charts._compact_markers)."""
-
-
-# ------------------------------------------------------------------------------ builders
-
-
-def _dates(n: int, rng: np.random.Generator) -> list[str]:
-    """Days spread over 2019-2024, in order."""
-    days = np.sort(rng.integers(0, 6 * 365, n))
-    return [str(np.datetime64("2019-01-01") + int(d)) for d in days]
-
-
-def _perplexity(n_user: int, n_ref: int, rng: np.random.Generator,
-                later_worse: np.ndarray | None) -> PerplexityView:
-    """User perplexities around 120 (rising with `later_worse`), reference around 20."""
-    user = np.exp(rng.normal(np.log(120), 0.4, n_user) + (later_worse if later_worse is not None
-                                                          else 0.0))
-    ref = np.exp(rng.normal(np.log(20), 0.3, n_ref))
-
-    def dist(v: np.ndarray) -> Distribution:
-        q1, med, q3 = np.quantile(v, [0.25, 0.5, 0.75])
-        return Distribution(n=len(v), median=float(med), q1=float(q1), q3=float(q3),
-                            geometric_mean=float(np.exp(np.log(v).mean())), pooled=float(med))
-
-    ratio = float(np.median(user) / np.median(ref))
-    return PerplexityView(
-        user=dist(user), reference=dist(ref), user_perplexities=[float(x) for x in user],
-        reference_perplexities=[float(x) for x in ref], median_ratio=ratio,
-        log_median_ratio=float(np.log(ratio)), log_ratio_ci=(1.6, 2.0),
-        ratio_ci=(4.95, 7.39), confidence=0.95, n_boot=200,
-        sentence=f"The model finds your data more surprising than the reference: a ratio of "
-                 f"{ratio:.2f} (95% CI 4.95-7.39).")
-
-
-def _terms(n: int, hostile: bool) -> NovelTerms:
-    terms = [NovelTerm(term=HOSTILE if hostile and i == 0 else f"term{i}", n_words=1,
-                       n_docs=40 - i, count=50 - i, pieces=5, reference_docs=i % 2,
-                       reference_novelty=0.9, zipf=None, score=10.0 - i / 10,
-                       examples=[f"an example with {HOSTILE if hostile else 'term'} {i}"])
-             for i in range(n)]
-    return NovelTerms(terms=terms, n_candidates=900, n_user_docs=400, n_reference_docs=500,
-                      min_docs=3, used_zipf=False, method=SCORE_METHOD)
-
-
-def alignment_for(n_user: int = 300, n_ref: int = 200, seed: int = 0, shift: float = 1.0,
-                  model: bool = True, dated: bool = True, hostile: bool = False,
-                  n_permutations: int = 50) -> DataAlignment:
-    """A DataAlignment from `drift.compare` on Gaussian embeddings (user mean shifted by
-    `shift` on the first axis) and directly built model views."""
-    rng = np.random.default_rng(seed)
-    ref = rng.normal(size=(n_ref, 8))
-    cur = rng.normal(size=(n_user, 8))
-    cur[:, 0] += shift
-    stats = compare(ref, cur, rng, DriftConfig(n_permutations=n_permutations))
-    dates = _dates(n_user, rng) if dated else [None] * n_user
-    texts = [f"{HOSTILE} ticket {i}" if hostile and i < 3 else f"ticket number {i}"
-             for i in range(n_user)]
-    src = f"data/{HOSTILE}.jsonl" if hostile else "data/tickets.jsonl"
-    novel = [NovelDocument(rank=r + 1, score=stats.novelty.scores[i], text=texts[i],
-                           date=dates[i], source=f"{src}:{i + 1}")
-             for r, i in enumerate(stats.novelty.ranking[:20])]
-    parts: dict = {}
-    if model:
-        read = np.linspace(0, n_user - 1, min(n_user, 400)).round().astype(int)  # a sample
-        ppl = _perplexity(len(read), 150, rng, np.linspace(0, 0.8, len(read)) if dated else None)
-        parts = {"perplexity": ppl, "novel_terms": _terms(30, hostile), "fertility":
-                 FertilityComparison(
-                     user=Fertility(n_docs=300, n_tokens=4000, n_words=3000,
-                                    tokens_per_word=4000 / 3000, median_per_doc=1.3),
-                     reference=Fertility(n_docs=150, n_tokens=2700, n_words=2000,
-                                         tokens_per_word=1.35, median_per_doc=1.33),
-                     ratio=(4000 / 3000) / 1.35,
-                     sentence="The tokenizer uses 1.33 tokens per word on your data vs 1.35.")}
-        if dated:
-            parts["perplexity_by_period"] = by_period([dates[i] for i in read],
-                                                      ppl.user_perplexities, rng,
-                                                      period="quarter", n_boot=200)
-    if dated:
-        parts["novelty_by_period"] = by_period(dates, list(stats.novelty.scores), rng,
-                                               period="quarter", n_boot=200,
-                                               value_name="novelty")
-    data = DataStats(files=[src], n_read=n_user + 7, n_kept=n_user, n_empty=4, n_duplicates=3,
-                     n_truncated=2, n_bad_bytes=1, n_bad_dates=5 if dated else 0,
-                     sampled_from=None, text_column="body",
-                     date_column="created" if dated else None, max_chars=20000)
-    reference = ReferenceInfo(kind="wiki", source=f"wiki {HOSTILE}" if hostile else "wiki-pkg",
-                              why="Encyclopedia lead paragraphs stand for general web text.",
-                              n=n_ref)
-    return DataAlignment(data=data, reference=reference,
-                         embedder=f"embedder {HOSTILE}" if hostile else "gaussian-8d",
-                         embedder_dims=8, stats=stats, level=stats.level.level,
-                         most_novel=novel, **parts)
-
-
-def result_with(*drifts: DataAlignment | None, names: tuple[str, ...] = ()) -> AuditResult:
-    audits = []
-    for k, drift in enumerate(drifts):
-        name = names[k] if k < len(names) else f"model-{k + 1}"
-        info = ModelInfo(spec=f"org/{name}", display_name=name, source="hub", backend="hf",
-                         architecture="X", dtype="float32", device="cpu")
-        audits.append(ModelAudit(model=info, drift=drift))
-    return AuditResult(
-        tool_version="0.0-test",
-        config=RunConfig(models=[a.model.spec for a in audits], seed=0, as_of="2025-01-01"),
-        suites=[], models=audits,
-        environment=Environment(python="3.11", platform="Linux", packages={}, cpu_count=2),
-        runtime=Runtime(started_at="2025-01-01T10:00:00+00:00",
-                        finished_at="2025-01-01T10:05:00+00:00", seconds=300.0, models={}))
-
-
-def drift_html(page: str) -> str:
-    return re.search(r'<section id="drift">.*?</section>', page, re.S).group(0)
+from tests.helpers.results import (
+    HOSTILE,
+    POINT,
+    SCRIPT,
+    STAMP,
+    alignment_for,
+    dates_for,
+    drift_html,
+    parse,
+    perplexity_for,
+    remote_references,
+    result_with,
+)
 
 
 @pytest.fixture(scope="module")
@@ -261,7 +143,7 @@ def test_dated_data_shows_trend_sentences_and_change_point(dated, page):
 def test_no_clear_change_is_said_honestly():
     flat = alignment_for(seed=5)
     rng = np.random.default_rng(1)
-    dates = _dates(300, rng)
+    dates = dates_for(300, rng)
     values = list(rng.normal(100, 10, 300))
     view = by_period(dates, values, rng, period="quarter", n_boot=100)
     assert view.trend.direction == "none"
@@ -340,7 +222,7 @@ def test_hostile_model_names_are_escaped_in_the_drift_charts():
 
 
 def test_comparison_shows_models_side_by_side_and_shares_identical_embedding_stats(dated):
-    other = dated.model_copy(update={"perplexity": _perplexity(300, 150,
+    other = dated.model_copy(update={"perplexity": perplexity_for(300, 150,
                                                                np.random.default_rng(9), None)})
     page = report.render(result_with(dated, other, alignment_for(seed=7, shift=0.2)),
                          rendered_at=STAMP)
@@ -355,13 +237,6 @@ def test_comparison_shows_models_side_by_side_and_shares_identical_embedding_sta
     assert section.count("<h3>Two-sample tests") == 2  # model-2 shares model-1's
     ids = set(checker.ids)
     assert {"drift-m1", "drift-m2", "drift-m3"} <= ids
-
-
-def test_a_dict_drift_result_is_read_as_the_typed_one(dated):
-    as_dict = result_with(None)
-    as_dict.models[0].drift = dated.model_dump(mode="json")  # as read from older JSON
-    typed = report.render(result_with(dated), rendered_at=STAMP)
-    assert report.render(as_dict, rendered_at=STAMP) == typed
 
 
 def test_json_round_trip_and_determinism(dated, page, tmp_path):

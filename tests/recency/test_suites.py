@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from alignaudit._util.dates import check_date
 from alignaudit._util.errors import UserError
-from alignaudit.recency.suites import check_date, load_suite, resolve_suites, shipped_suites
-from tests.conftest import MINI_SUITE
+from alignaudit.recency.suites import load_suite, resolve_suites, shipped_suites
+from tests.helpers import MINI_SUITE
 
 GOOD_PROBE = """\
   - id: p1
