@@ -32,7 +32,7 @@ from alignaudit.judge import gates
 from alignaudit.recency.scoring import ScoreOptions, score_suites, summarise
 from alignaudit.recency.section import analyse
 from alignaudit.recency.semantic import semantic_matches
-from alignaudit.recency.suites import Suite, resolve_suites, shipped_dir
+from alignaudit.recency.suites import Suite, limit_probes, resolve_suites, shipped_dir
 from alignaudit.result import AuditResult, Environment, Measurement, ModelAudit, SuiteRef
 
 log = logging.getLogger(__name__)
@@ -43,10 +43,12 @@ PACKAGES = ("alignaudit", "torch", "transformers", "tokenizers", "numpy", "scipy
 Say = Callable[[str], None]
 
 
-def limit_suites(suites: list[Suite], limit: int | None) -> list[Suite]:
+def limit_suites(suites: list[Suite], limit: int | None, seed: int) -> list[Suite]:
+    """``--limit``: at most ``limit`` probes of each suite, spread over its event years."""
     if not limit:
         return suites
-    return [s.model_copy(update={"probes": s.probes[:limit]}) for s in suites]
+    rng = np.random.default_rng([seed, 2])
+    return [s.model_copy(update={"probes": limit_probes(s.probes, limit, rng)}) for s in suites]
 
 
 def suite_ref(suite: Suite) -> SuiteRef:
@@ -190,7 +192,8 @@ def run_audit(config: RunConfig, say: Say, progress: bool = True,
     """
     started = time.perf_counter()
     started_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-    suites = limit_suites(resolve_suites(config.probes), config.limit) if config.probes else []
+    suites = (limit_suites(resolve_suites(config.probes), config.limit, config.seed)
+              if config.probes else [])
     if not config.as_of:
         config = config.model_copy(update={"as_of": dt.date.today().isoformat()})
     if not config.models and config.data is None:

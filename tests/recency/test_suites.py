@@ -197,3 +197,20 @@ def test_recency_suite_meets_its_brief():
     for p in facts:
         assert not p.prompt.endswith((" ", "\n"))
         assert all(c.startswith(" ") for c in p.continuations)
+
+
+def test_limit_spreads_probes_over_the_years_and_keeps_the_order():
+    import numpy as np
+
+    from alignaudit.recency.suites import limit_probes
+
+    probes = resolve_suites(["recency"])[0].probes
+    years = {p.event_date[:4] for p in probes if p.event_date}
+    picked = limit_probes(probes, 60, np.random.default_rng(0))
+    assert len(picked) == 60 and len({p.id for p in picked}) == 60
+    assert {p.event_date[:4] for p in picked if p.event_date} == years  # every year, not 2012-16
+    order = {p.id: i for i, p in enumerate(probes)}
+    assert [order[p.id] for p in picked] == sorted(order[p.id] for p in picked)
+    assert [p.id for p in limit_probes(probes, 60, np.random.default_rng(0))] == \
+        [p.id for p in picked]
+    assert limit_probes(probes, 10_000, np.random.default_rng(0)) == list(probes)
