@@ -42,6 +42,7 @@ from alignaudit.report.format import (
     quarter,
     seconds,
     slug,
+    weblink,
     when,
 )
 from alignaudit.result import AuditResult, Measurement, atomic_write
@@ -64,7 +65,7 @@ def _environment() -> Any:
     )
     env.filters.update(pct=pct, num=num, mb=megabytes, quarter=quarter, month=month,
                        cut=cut, md=markdown_cell, seconds=seconds, when=when,
-                       years=years)
+                       years=years, weblink=weblink)
     return env
 
 
