@@ -35,7 +35,7 @@ from alignaudit.drift.modelview import (
     novel_terms,
     perplexity_view,
 )
-from alignaudit.drift.periods import PeriodView, by_period
+from alignaudit.drift.periods import PeriodView, by_period, choose_period
 from alignaudit.drift.stats import DriftConfig, DriftStats, compare
 
 Say = Callable[[str], None]
@@ -179,14 +179,10 @@ def model_view(backend: Backend, docs: Documents, ref_texts: list[str], settings
                                      "by period were skipped")
     dates = [docs.dates[i] for i in keep]
     if ppl is not None and any(dates):
-        period = _period(dates)
-        out["perplexity_by_period"] = by_period(dates, ppl.user_perplexities, rng, period=period)
+        period = choose_period(dates)
+        out["perplexity_by_period"] = by_period(dates, ppl.user_perplexities, rng,
+                                                period=period)
     return out
-
-
-def _period(dates: list[str | None]) -> Literal["month", "quarter"]:
-    months = {d[:7] for d in dates if d}
-    return "month" if len(dates) / max(len(months), 1) >= 8 else "quarter"
 
 
 def analyse_data(settings: DataSettings, backend: Backend | None, rng: np.random.Generator,
@@ -212,7 +208,7 @@ def analyse_data(settings: DataSettings, backend: Backend | None, rng: np.random
             say(f"Note: {parts['perplexity_skipped']}.")
     if any(docs.dates):
         parts["novelty_by_period"] = by_period(docs.dates, list(stats.novelty.scores), rng,
-                                               period=_period(docs.dates),
+                                               period=choose_period(docs.dates),
                                                value_name="novelty")
     return DataAlignment(
         data=docs.stats, reference=ref_info, embedder=embedder.name,
