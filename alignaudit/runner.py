@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 import platform
 import resource
 import sys
@@ -29,6 +30,7 @@ from alignaudit.backends.registry import load_backend
 from alignaudit.config import RunConfig
 from alignaudit.drift.section import DataAlignment, analyse_data
 from alignaudit.judge import gates
+from alignaudit.recency.cutoff import DatedScores
 from alignaudit.recency.scoring import ScoreOptions, score_suites, summarise
 from alignaudit.recency.section import analyse
 from alignaudit.recency.semantic import semantic_matches
@@ -122,11 +124,22 @@ def audit_model(
     info = info.model_copy(update={"api": backend.info.api, "add_bos": backend.info.add_bos,
                                    "generation_only": backend.info.generation_only})
     claimed = date_to_year_fraction(info.claimed_cutoff) if info.claimed_cutoff else None
+    documents = dated_documents(drift)
     recency = analyse(results, np.random.default_rng(config.seed),
-                      now=date_to_year_fraction(config.as_of), claimed=claimed) if results else None
+                      now=date_to_year_fraction(config.as_of), claimed=claimed,
+                      documents=documents) if results or documents else None
     audit = ModelAudit(model=info, suites=summaries, probes=results, recency=recency,
                        drift=drift)
     return audit, measurement
+
+
+def dated_documents(drift: DataAlignment | None) -> DatedScores | None:
+    """The model's log-perplexity on each dated document, a signal of the cutoff estimate."""
+    found = drift.dated_perplexity if drift is not None else None
+    if found is None or not found.dates:
+        return None
+    return DatedScores(dates=[date_to_year_fraction(d) for d in found.dates],
+                       scores=[math.log(v) for v in found.values])
 
 
 def attach_journal(backend: Backend, journal_dir: Path, say: Say) -> None:

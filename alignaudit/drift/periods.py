@@ -63,6 +63,13 @@ class PeriodView(Frozen):
 
 
 PeriodName = Literal["month", "quarter", "year"]
+
+
+class DatedValues(Frozen):
+    """A value per dated document (e.g. the model's perplexity), for the cutoff estimate."""
+
+    dates: list[str] = Field(description="ISO date of each document.")
+    values: list[float] = Field(description="Its value, in the same order.")
 MIN_PER_PERIOD = 8
 """The finest period whose populated periods hold this many documents on average is used."""
 
