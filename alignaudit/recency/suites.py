@@ -94,6 +94,8 @@ class Probe(Frozen):
     source: str = Field(description="Where a reader can check the fact.")
     url: str | None = Field(default=None, description="A web page (http or https) where the "
                             "fact can be checked; the report links to it.")
+    writer: str | None = Field(default=None, description="The model that phrased the prompt as "
+                               "a question (probes generate --writer); None when no model did.")
     control: bool = Field(default=False, description="A fabricated event (no correct answer).")
 
     @field_validator("id")
