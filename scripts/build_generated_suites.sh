@@ -9,7 +9,11 @@ PY=${1:-.venv/bin/python}
 columns=(--text-column text --date-column date --title-column title --group-column project
          --url-column url --section-column section --seed 0)
 "$PY" -m alignaudit probes generate --data data/corpora/django.jsonl.gz "${columns[@]}" \
-    --name django-releases --out probes/django-releases.yaml
+    --name django-releases --out probes/django-releases.yaml \
+    --description "Generated from Django's release notes (2009-2026, data/corpora): names, options \
+and settings at their first appearance, dated by the release that introduced them."
 "$PY" -m alignaudit probes generate --data data/corpora/pip.jsonl.gz \
     --data data/corpora/pytest.jsonl.gz --data data/corpora/sqlalchemy.jsonl.gz "${columns[@]}" \
-    --name python-packaging --out probes/python-packaging.yaml
+    --name python-packaging --out probes/python-packaging.yaml \
+    --description "Generated from the changelogs of pip, pytest and SQLAlchemy (2006-2026, \
+data/corpora): names, options and contributors at their first appearance, dated by release."

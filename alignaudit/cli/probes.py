@@ -72,6 +72,8 @@ def probes_generate(
     seed: opt.Seed = 0,
     name: Annotated[Optional[str], typer.Option(  # noqa: UP045
         help="Suite name (default: the --out file's name).")] = None,
+    description: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        help="What the suite measures, in a sentence (shown by `probes list`).")] = None,
     writer: Annotated[Optional[str], typer.Option(  # noqa: UP045
         help="A model that rephrases each prompt as a question (kept only when it passes the "
         "checks: no leak, on topic, one question, no later year).")] = None,
@@ -84,8 +86,10 @@ def probes_generate(
     from alignaudit.recency import generated
     from alignaudit.recency.probegen.model import GenerateOptions
 
+    described = {"description": description} if description else {}
     options = _generate_options(GenerateOptions, period=period, per_period=per_period,
-                                limit=limit, seed=seed, name=name or _suite_name(out))
+                                limit=limit, seed=seed, name=name or _suite_name(out),
+                                **described)
     columns = generated.CorpusColumns(
         text=text_column, date=date_column, title=title_column, group=group_column,
         url=url_column, section=section_column)
