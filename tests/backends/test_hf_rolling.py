@@ -75,6 +75,29 @@ def test_packed_perplexity_equals_one_pass_per_window(tiny_gpt2_dir, monkeypatch
     assert got[3].n_tokens == 1 and got[4].n_tokens > 3 * 16
 
 
+def test_every_token_of_a_padded_batch_of_rows_matches_its_own_pass(tiny_backend):
+    """Per token, not per document: rows of 24 nodes batched with padding, shared openings."""
+    b = tiny_backend
+    reqs = [w for text in TEXTS for w in windows(b.encode(text), 16, b._start_token())]
+    rows, leftovers = packing.build_rows([c for c, _ in reqs], [x for _, x in reqs],
+                                         capacity=24, max_len=1024, growth=1)
+    assert not leftovers and len(rows) > 3 and len({len(r) for r in rows}) > 1
+    spec = packing.readout(rows)
+    with torch.no_grad():
+        logits = packing.logits_at(b.model, packing.row_tensors(rows, b.pad_id, torch.float32),
+                                   spec.rows, spec.cols)
+    got = logits[spec.node, spec.target].double() - packing.log_normaliser(logits)[spec.node]
+    expected = []
+    for owner in [k for row in rows for k in row.owners]:
+        ctx, window = reqs[owner]
+        with torch.no_grad():
+            logp = torch.log_softmax(b.model(torch.tensor([ctx + window[:-1]])).logits[0].double(),
+                                     -1)
+        expected += logp.gather(-1, torch.tensor(window)[:, None]).squeeze(-1).tolist()
+    assert len(expected) == sum(len(x) for _, x in reqs)
+    assert got.tolist() == pytest.approx(expected, abs=1e-5)
+
+
 def test_documents_share_rows_and_the_head_sees_each_scored_token_once(tiny_gpt2_dir):
     backend = load(tiny_gpt2_dir)
     backend.perplexity(TEXTS[:2])  # the one-off self-check
