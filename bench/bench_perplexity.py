@@ -2,8 +2,8 @@
 log-likelihood and a one-forward floor.
 
 Workload: 800 real changelog entries, 200 from each of the pip, pytest, SQLAlchemy and Django
-corpora (``--corpora``, default /work/scratch/corpora/out: every k-th entry of each
-``*.jsonl.gz``, about 30,000 tokens; rebuild them with that folder's ``build_corpora.py``), or
+corpora (``--corpora``, default data/corpora: every k-th entry of each
+``*.jsonl.gz``, about 30,000 tokens; rebuilt by ``scripts/build_corpora.py``), or
 with ``--texts samples`` the 519 documents shipped in data/samples (release notes and support
 ticket bodies). The model is the bundled SmolLM2-135M (``resolve("smollm2-135m")``: the GGUF
 de-quantised once into a cached safetensors folder), float32, CPU, one torch thread
@@ -460,7 +460,7 @@ def environment(folder: str, where: str) -> dict:
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--texts", choices=["corpora", "samples"], default="corpora")
-    parser.add_argument("--corpora", type=Path, default=Path("/work/scratch/corpora/out"))
+    parser.add_argument("--corpora", type=Path, default=ROOT / "data" / "corpora")
     parser.add_argument("--n", type=int, default=800, help="documents taken from the corpora")
     parser.add_argument("--rounds", type=int, default=3, help="timed rounds over all texts")
     parser.add_argument("--before-rounds", type=int, default=1,
