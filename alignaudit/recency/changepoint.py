@@ -49,6 +49,8 @@ class EvidenceRule(FrozenModel):
     """Fewest documents a document signal needs for an estimate of its own."""
     min_log_bayes_factor: float = 1.0
     """Least log Bayes factor of a change against no change (all signals together)."""
+    min_span_years: float = 1.0
+    """Fewest years between the earliest and the latest date."""
     max_width_fraction: float = 0.5
     """No estimate when the interval spans more than this share of the dated range."""
     chance_knowledge: float = 0.1
@@ -258,10 +260,13 @@ def _problem(evidence: Sequence[SignalEvidence], post: _Posterior, rule: Evidenc
         counts = ", ".join(f"{ev.n} {ev.kind}" for ev in evidence)
         return (f"only {counts}; at least {rule.min_probes} probes or {rule.min_documents} "
                 "documents are needed.")
-    if post.log_bf < rule.min_log_bayes_factor:
-        return _no_drop_reason(evidence, post.log_bf, rule)
     lo = min(float(ev.dates[0]) for ev in evidence)
     hi = max(float(ev.dates[-1]) for ev in evidence)
+    if hi - lo < rule.min_span_years:
+        return (f"the dates span only {date_label(lo, 'month')} to {date_label(hi, 'month')}; "
+                f"dating a change needs dates at least {rule.min_span_years:g} year(s) apart.")
+    if post.log_bf < rule.min_log_bayes_factor:
+        return _no_drop_reason(evidence, post.log_bf, rule)
     if post.high - post.low > rule.max_width_fraction * (hi - lo):
         return (f"the {confidence:.0%} interval ({date_label(post.low, 'quarter')} to "
                 f"{date_label(post.high, 'quarter')}) spans most of the dated range "

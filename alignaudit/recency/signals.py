@@ -25,6 +25,7 @@ from scipy import special, stats
 
 from alignaudit._util.frozen import Frozen
 
+
 FrozenModel = Frozen
 """The frozen pydantic base (field docstrings become field descriptions)."""
 
@@ -43,6 +44,8 @@ class ChangeModel(FrozenModel):
     grid_points: tuple[int, int] = (168, 720)
     """Fewest and most candidate dates; between them two per observation (sparse data get a
     coarser grid: 40 probes over 14 years get about a month)."""
+    chance_prior: float = 0.5
+    """Prior probability that probe knowledge after the change is exactly at chance."""
     level_points: tuple[int, int] = (16, 48)
     """Fewest and most points of the grid over which probe knowledge levels are integrated."""
     shift_prior_sd: float = 0.5
@@ -195,35 +198,41 @@ def _cumulative(dates: np.ndarray, values: np.ndarray, grid: ChangeGrid) -> np.n
 
 @dataclass(frozen=True)
 class _LevelPairs:
-    """Knowledge levels (before > after) on a midpoint grid, and the table columns they use."""
+    """Knowledge levels (before >= after) and their prior, and the table columns they use."""
 
     values: np.ndarray  # knowledge value of each table column
     before: np.ndarray  # (pairs,) column of the before level
     after: np.ndarray  # (pairs,) column of the after level
     pieces: np.ndarray  # (sub_bins, pairs) column of the ramp value in each piece
-    log_weight: np.ndarray  # (pairs,) log prior weight: the triangle's diagonal cells are half in
-    levels: np.ndarray  # (points,) column of each single level, for the no-change model
+    log_weight: np.ndarray  # (pairs,) log prior probability of each pair
+    levels: np.ndarray  # (points + 1,) columns of single levels (chance first): no-change model
+    level_log_weight: np.ndarray  # (points + 1,) their log prior probability
 
 
-def _level_pairs(points: int, pieces: int) -> _LevelPairs:
-    """Pairs i_after <= i_before of levels (2i + 1) / (2 points): the midpoint rule over the
-    triangle 0 <= k_a <= k_b <= 1 (uniform prior), diagonal cells at half weight. Every ramp value
-    is an integer multiple of 1 / (4 pieces points), which keys the columns exactly."""
+def _level_pairs(points: int, pieces: int, at_chance: float) -> _LevelPairs:
+    """Prior on (k_b, k_a): with probability ``at_chance`` k_a = 0 exactly and k_b uniform; else
+    uniform on the triangle 0 <= k_a <= k_b <= 1, by the midpoint rule on levels (2i + 1) /
+    (2 points) (diagonal cells half in). A level is num / (2 points), num = 0 or 2i + 1, so every
+    ramp value is an integer multiple of 1 / (4 pieces points), which keys the columns exactly."""
     i_b, i_a = (a.ravel() for a in np.meshgrid(np.arange(points), np.arange(points)))
     keep = i_a <= i_b
-    i_b, i_a = i_b[keep], i_a[keep]
+    num_b = np.concatenate([2 * i_b[keep] + 1, 2 * np.arange(points) + 1])
+    num_a = np.concatenate([2 * i_a[keep] + 1, np.zeros(points, dtype=int)])
+    weight = np.concatenate([np.where(i_a[keep] == i_b[keep], 0.5, 1.0) * (1 - at_chance)
+                             / (points**2 / 2), np.full(points, at_chance / points)])
     m = np.arange(pieces)[:, None]
-    keys = np.concatenate([
-        2 * pieces * (2 * i_b + 1), 2 * pieces * (2 * i_a + 1),
-        (2 * pieces * (2 * i_a + 1) + 2 * (i_b - i_a) * (2 * (pieces - m) - 1)).ravel(),
-    ])
+    keys = np.concatenate([2 * pieces * num_b, 2 * pieces * num_a,
+                           (2 * pieces * num_a + (num_b - num_a) * (2 * (pieces - m) - 1)).ravel()])
     uniq, inv = np.unique(keys, return_inverse=True)
-    n = len(i_b)
-    return _LevelPairs(values=uniq / (4.0 * pieces * points), before=inv[:n], after=inv[n:2 * n],
-                       pieces=inv[2 * n:].reshape(pieces, n),
-                       log_weight=np.where(i_a == i_b, math.log(0.5), 0.0)
-                       - math.log(points**2 / 2),
-                       levels=np.searchsorted(uniq, 2 * pieces * (2 * np.arange(points) + 1)))
+    n = len(num_b)
+    single = np.concatenate([[0], 2 * pieces * (2 * np.arange(points) + 1)])
+    with np.errstate(divide="ignore"):
+        return _LevelPairs(
+            values=uniq / (4.0 * pieces * points), before=inv[:n], after=inv[n:2 * n],
+            pieces=inv[2 * n:].reshape(pieces, n), log_weight=np.log(weight),
+            levels=np.searchsorted(uniq, single),
+            level_log_weight=np.log(np.concatenate([[at_chance],
+                                                    np.full(points, (1 - at_chance) / points)])))
 
 
 def _level_count(n: int, chance: float, model: ChangeModel) -> int:
@@ -248,25 +257,25 @@ def _probe_ramp(table: np.ndarray, pairs: _LevelPairs, grid: ChangeGrid, width: 
 
 def probe_evidence(signal: ProbeOutcomes, grid: ChangeGrid, model: ChangeModel) -> SignalEvidence:
     """Evidence from binary probes. Knowledge before (k_b) and after (k_a) the change are integrated
-    over a uniform prior on 0 <= k_a < k_b < 1: after the change the model may still know a little,
-    but never less than chance."""
+    out (prior: ``_level_pairs``): after the change the model knows nothing (chance) or a little,
+    never less than chance. No change: one level, at chance with the same prior probability."""
     d = np.asarray(signal.dates, dtype=float)
     y = np.asarray(signal.correct, dtype=float)[:, None]
     c = np.asarray(signal.chance, dtype=float)[:, None]
     points = _level_count(len(d), float(c.mean()), model)
-    pairs = _level_pairs(points, model.sub_bins)
-    v = pairs.values[None, :]
-    loglik = special.xlogy(y, c + (1 - c) * v) + special.xlogy(1 - y, (1 - c) * (1 - v))
+    pairs = _level_pairs(points, model.sub_bins, model.chance_prior)
+    p = np.clip(c + (1 - c) * pairs.values[None, :], 1e-12, 1 - 1e-12)  # finite sums, chance 0
+    loglik = y * np.log(p) + (1 - y) * np.log1p(-p)
     table = _cumulative(d, loglik, grid)
     widths, prior = _widths(grid, model)
     per_width = np.stack([_probe_ramp(table, pairs, grid, w, model.sub_bins) for w in widths], 1)
-    flat = table[-1, pairs.levels]
+    flat = table[-1, pairs.levels] + pairs.level_log_weight
     weights = special.softmax(flat)
     return SignalEvidence(
         name=signal.name, label=signal.label, kind="probes", n=len(d), dates=np.sort(d),
         width_loglik=per_width, width_prior=prior, widths=widths,
-        log_null=float(special.logsumexp(flat) - math.log(points)),
-        null_level=float(weights @ ((2 * np.arange(points) + 1) / (2.0 * points))),
+        log_null=float(special.logsumexp(flat)),
+        null_level=float(weights @ pairs.values[pairs.levels]),
     )
 
 
