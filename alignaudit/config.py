@@ -127,7 +127,7 @@ FLAT_ORDER = (
     "models", "probes", "seed", "limit", "device", "dtype", "batch_size", "generate",
     "max_new_tokens", "semantic_match", "claimed_cutoff", "as_of", "trust_remote_code",
     "allow_pickle", "device_map", "backend", "base_url", "api_key_env", "timeout", "max_retries",
-    "concurrency", "api", "price_per_hour", "data", "fail_on", "command",
+    "concurrency", "api", "price_per_hour", "data", "fail_on", "baseline", "command",
 )
 """Keys of the configuration in results.json, in order (schema version 1)."""
 NESTED: dict[str, type[BaseModel]] = {
@@ -155,6 +155,8 @@ class RunConfig(BaseModel):
         default=None, description="--price-per-hour of the hardware, for cost per token.")
     data: DataSettings | None = Field(default=None, description="--data options, if any.")
     fail_on: list[str] = Field(default_factory=list, description="--fail-on / policy gates.")
+    baseline: str | None = Field(default=None, description="--baseline: a saved results.json "
+                                 "of another model to compare with and gate on (delta.*).")
     command: str = Field(default="", description="The command line, secrets removed.")
 
     @classmethod
@@ -237,6 +239,16 @@ class RunConfig(BaseModel):
         for condition in value:
             parse_gate(condition)  # a UsageError naming --fail-on
         return value
+
+    @model_validator(mode="after")
+    def _baseline(self, info: ValidationInfo) -> RunConfig:
+        deltas = [c for c in self.fail_on if c.strip().startswith("delta.")]
+        if deltas and not self.baseline:
+            raise ValueError(f"--fail-on {deltas[0]!r} compares this run with a baseline: pass "
+                             "--baseline with the results.json of the model to compare against.")
+        if self.baseline and info.context and info.context.get("run"):
+            existing_path(Path(self.baseline).expanduser(), "--baseline")
+        return self
 
     @model_validator(mode="after")
     def _served(self) -> RunConfig:

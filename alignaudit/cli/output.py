@@ -26,7 +26,7 @@ def command_line() -> str:
 
 def execute(config: Any, out: Path, quiet: bool, resume: bool = True) -> None:
     """Run, save, render, print the findings; exit 3 when a gate fails, 130 when interrupted."""
-    from alignaudit.report.console import console_summary
+    from alignaudit.report.console import console_comparison, console_summary
     from alignaudit.result import save
     from alignaudit.runner import run_audit
 
@@ -47,6 +47,8 @@ def execute(config: Any, out: Path, quiet: bool, resume: bool = True) -> None:
                       f"them with `alignaudit report {out / 'results.json'}`.")
     for audit in result.models:
         say(console_summary(audit))
+    if result.comparison is not None:
+        say(console_comparison(result.comparison))
     say(f"Wrote {out / 'results.json'}, {page} and {out / 'summary.md'}")
     for g in result.gates:
         say(("GATE FAILED: " if g.failed else "gate passed: ") + g.reason)

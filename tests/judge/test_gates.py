@@ -66,3 +66,24 @@ def test_policy_file(tmp_path):
     path.write_text("fail_on: nope\n")
     with pytest.raises(Exception, match="fail_on"):
         gates.load_policy(path)
+
+
+@pytest.mark.parametrize("cond, failed", [
+    ("delta.recency_accuracy<-0.02", True), ("delta.recency_accuracy<-0.2", False),
+    ("delta.cutoff<-1", True), ("delta.cutoff<-2", False), ("delta.believed_year!=0", True),
+])
+def test_delta_gates_compare_with_the_baseline(base, cond, failed):
+    tuned = audit(base, accuracy=0.4, cutoff=2020.0, believed=2019)
+    baseline = audit(base, accuracy=0.5, cutoff=2021.5, believed=2020)
+    [result] = gates.check([gates.parse(cond)], [tuned], baseline)
+    assert result.failed is failed
+    assert "baseline" in result.reason
+
+
+def test_a_delta_gate_without_a_baseline_or_a_number_cannot_pass(base):
+    [result] = gates.check([gates.parse("delta.recency_accuracy<-1")], [audit(base)])
+    assert result.failed and "--baseline" in result.reason
+    with pytest.raises(UsageError, match="not a number"):
+        gates.parse("delta.cutoff<2024-01")
+    with pytest.raises(UsageError, match="unknown metric"):
+        gates.parse("delta.speed<1")
