@@ -15,7 +15,8 @@ medium predictability (``stats.candidates_per_period``, before the per-period ca
 ``--per-period`` 100 the suite keeps min(usable, 100) of them). A quarter *counts* when the
 corpus has at least 40 documents in it; the target is at least 40 usable probes in each such
 quarter. Measured with the default options and with statement probes on (the options that
-give most; see docs/probes.md for why they are off by default).
+give most; see docs/probes.md for why they are off by default). Beside them, the ceiling: the
+distinct terms first seen in each quarter, whether or not a probe could be made of them.
 
     nice python bench/bench_generate.py                 # about 5 minutes on 2 busy cores
     nice python bench/bench_generate.py --skip-density  # speed only
@@ -34,6 +35,7 @@ import random
 import statistics
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +44,7 @@ sys.path.insert(0, str(ROOT))
 
 from alignaudit.recency.generated import CorpusColumns, read_corpus  # noqa: E402
 from alignaudit.recency.probegen.core import generate_probes, suite_to_yaml  # noqa: E402
+from alignaudit.recency.probegen.corpus import build_corpus  # noqa: E402
 from alignaudit.recency.probegen.model import DatedDoc, GenerateOptions  # noqa: E402
 
 CORPORA = ("django", "pip", "pytest", "sqlalchemy")
@@ -111,6 +114,20 @@ def density_of(docs: list[DatedDoc], setting: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def ceiling(docs: list[DatedDoc]) -> dict[str, Any]:
+    """Per quarter, the distinct terms (candidate spans of any shape) first seen there outside
+    the burn-in: an upper bound on term probes, reached only if every first appearance became
+    a usable probe whatever the filters and predictability say."""
+    corpus = build_corpus(docs, GenerateOptions(seed=0))
+    documents = Counter(d.period for d in corpus.docs)
+    first = Counter(corpus.docs[t.doc].period for t in corpus.terms.values()
+                    if not corpus.docs[t.doc].burn_in)
+    counted = [first[q] for q, n in documents.items() if n >= MIN_DOCS]
+    return {"of_quarters_with_40_documents_with_40_new_terms": sum(n >= TARGET for n in counted),
+            "median_new_terms": statistics.median(counted) if counted else None,
+            "new_terms": {q: first[q] for q in sorted(documents)}}
+
+
 def density(corpora: Path) -> dict[str, Any]:
     """Density of every corpus with >= 2,000 documents over >= 8 years, and of all four."""
     out: dict[str, Any] = {}
@@ -123,7 +140,7 @@ def density(corpora: Path) -> dict[str, Any]:
             out[label] = {"documents": len(docs), "years": span,
                           "skipped": "fewer than 2,000 documents or 8 years"}
             continue
-        out[label] = {"documents": len(docs), "years": span}
+        out[label] = {"documents": len(docs), "years": span, "ceiling": ceiling(docs)}
         for name, setting in SETTINGS.items():
             result = density_of(docs, setting)
             out[label][name] = result
