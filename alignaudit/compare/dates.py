@@ -52,7 +52,8 @@ class _Probes:
     def __init__(self, pairs: Sequence[tuple[ProbeResult, ProbeResult]]) -> None:
         keep = [(x, y) for x, y in pairs if x.event_date and x.predictability in ("low", "medium")]
         self.suite = np.array([x.suite for x, _ in keep])
-        self.date = np.array([date_to_year_fraction(x.event_date) for x, _ in keep], dtype=float)
+        self.date = np.array([date_to_year_fraction(x.event_date or "") for x, _ in keep],
+                             dtype=float)
         self.chance = np.array([x.chance for x, _ in keep], dtype=float)
         self.a = np.array([bool(x.correct) for x, _ in keep], dtype=float)
         self.b = np.array([bool(y.correct) for _, y in keep], dtype=float)
