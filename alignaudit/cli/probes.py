@@ -1,4 +1,4 @@
-"""``alignaudit probes``: list, show and validate probe suites."""
+"""``alignaudit probes``: list, show, validate, generate and export probe suites."""
 
 from __future__ import annotations
 
@@ -48,6 +48,23 @@ def probes_validate(path: Annotated[Path, typer.Argument(help="Suite YAML file."
     typer.echo(f"{path}: valid suite `{suite.name}` v{suite.suite.version} with "
                f"{kinds.count('fact')} facts, {kinds.count('control')} controls and "
                f"{kinds.count('changing')} changing facts.")
+
+
+@probes_app.command("export")
+def probes_export(
+    name: Annotated[str, typer.Argument(help="Suite name or YAML path.")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="lm-eval or inspect.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the task into.")],
+) -> None:
+    """Write a suite's fact probes as an lm-evaluation-harness or inspect_ai task."""
+    from alignaudit.recency.export import export_suite, skipped_text
+    from alignaudit.recency.suites import resolve_suites
+
+    exported = export_suite(resolve_suites([name])[0], fmt, out)
+    left = skipped_text(exported.skipped)
+    typer.echo(f"Wrote {out}: task `{exported.task}` with {exported.n_exported} fact probes"
+               + (f" (left out: {left}; see README.md)" if left else "") + ".")
+    typer.echo(f"Run it: {exported.command}")
 
 
 @probes_app.command("generate")
