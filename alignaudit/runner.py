@@ -20,9 +20,9 @@ from typing import Any
 
 import numpy as np
 
-from alignaudit import __version__
 from alignaudit._util.dates import date_to_year_fraction
 from alignaudit._util.errors import UserError
+from alignaudit._version import __version__
 from alignaudit.backends.base import Backend, ModelInfo, Unsupported
 from alignaudit.backends.hf.resolve import check_spec
 from alignaudit.backends.journal import Journal, journal_path

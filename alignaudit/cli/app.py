@@ -13,8 +13,8 @@ from typing import Annotated
 
 import typer
 
-from alignaudit import __version__
 from alignaudit._util.errors import UserError
+from alignaudit._version import __version__
 from alignaudit.cli.drift import drift
 from alignaudit.cli.output import say
 from alignaudit.cli.probes import probes_app

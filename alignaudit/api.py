@@ -1,0 +1,141 @@
+"""The Python API: ``audit`` runs an audit and returns its result, ``load`` reads a saved one.
+
+Both return :class:`AuditResult`, the result of :mod:`alignaudit.result` that also shows its
+report inline in Jupyter (``_repr_html_``). The options are the command line's, by field name
+(``limit=20``, ``backend="fake"``, ``text_column="body"``), validated as ``alignaudit run``
+validates them; files are written only when ``out`` is given.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import AliasChoices
+
+from alignaudit import result as saved
+from alignaudit._util.errors import UsageError
+from alignaudit.config import FLAT_ORDER, NESTED, DataSettings, RunConfig
+
+log = logging.getLogger("alignaudit")
+
+FRAME_HEIGHT = 900
+"""Height in pixels of the inline report's frame (it scrolls inside)."""
+
+
+class AuditResult(saved.AuditResult):
+    """An audit's result (see :class:`alignaudit.result.AuditResult`) that Jupyter shows as its
+    report. Same fields, same results.json."""
+
+    def _repr_html_(self) -> str:
+        return inline_html(self)
+
+    def html(self) -> str:
+        """The self-contained report page, as ``alignaudit report`` writes it."""
+        from alignaudit.report.page import render
+
+        return render(self)
+
+    def save(self, out: str | Path) -> Path:
+        """Write results.json, report.html and summary.md into the folder ``out``."""
+        return write(self, Path(out))
+
+
+def inline_html(result: saved.AuditResult, height: int = FRAME_HEIGHT) -> str:
+    """The report in an ``<iframe srcdoc>``: its styles and scripts stay inside the frame, so
+    they neither restyle the notebook nor are restyled by it."""
+    from alignaudit.report.page import render
+
+    page = html.escape(render(result), quote=True)
+    return (f'<iframe srcdoc="{page}" title="alignaudit report" '
+            f'style="width:100%;height:{height}px;border:1px solid #ddd" '
+            'sandbox="allow-scripts allow-popups allow-popups-to-escape-sandbox"></iframe>')
+
+
+def load(path: str | Path) -> AuditResult:
+    """Read a results.json an audit wrote (by ``alignaudit run`` or :func:`audit`)."""
+    return _shown(saved.load(path))
+
+
+def audit(model: str | Sequence[str] | None = None,
+          probes: str | Sequence[str] | None = ("recency",),
+          data: str | Path | Sequence[str | Path] | None = None,
+          out: str | Path | None = None, **options: Any) -> AuditResult:
+    """Audit one model (or several) on probe suites, and on your data when ``data`` is given.
+
+    ``model``: an alias (``smollm2-135m``), a folder, a .gguf file or a Hub id; a list audits
+    several side by side. ``probes``: suite names or YAML paths (``None``: no probes, data
+    only). ``data``: files or folders of your documents. ``out``: a folder to write
+    results.json, report.html and summary.md into; without it nothing is written.
+    ``options``: any other option of ``alignaudit run``, by its name with underscores
+    (``backend="fake"``, ``limit=20``, ``seed=1``, ``text_column="body"``,
+    ``date_column="created"``). Progress lines go to the ``alignaudit`` logger.
+    """
+    from alignaudit.runner import run_audit
+
+    config = run_config(model, probes, data, options)
+    found = _shown(run_audit(config, log.info, progress=False))
+    if out is not None:
+        write(found, Path(out))
+    return found
+
+
+def run_config(model: str | Sequence[str] | None, probes: str | Sequence[str] | None,
+               data: str | Path | Sequence[str | Path] | None,
+               options: dict[str, Any]) -> RunConfig:
+    """The validated configuration of an :func:`audit` call."""
+    unknown = sorted(set(options) - RUN_OPTIONS - DATA_OPTIONS)
+    if unknown:
+        raise UsageError(f"audit(): unknown option {', '.join(unknown)}. Options: "
+                         f"{', '.join(sorted(RUN_OPTIONS | DATA_OPTIONS))}.")
+    on_data = {k: v for k, v in options.items() if k in DATA_OPTIONS}
+    if on_data and data is None:
+        raise UsageError(f"audit(): {', '.join(sorted(on_data))} describe data=; pass data= "
+                         "(your documents) too.")
+    run = {k: v for k, v in options.items() if k in RUN_OPTIONS}
+    paths = [data] if isinstance(data, str | Path) else list(data or [])
+    return RunConfig.for_run(
+        models=[model] if isinstance(model, str) else list(model or []),
+        probes=[probes] if isinstance(probes, str) else list(probes or []),
+        data={"paths": [str(p) for p in paths], **on_data} if data is not None else None,
+        command=_call_text(model, probes, data, options), **run)
+
+
+def _option_names() -> tuple[frozenset[str], frozenset[str]]:
+    """Names ``audit`` accepts for the run (flat, as in results.json) and for the data."""
+    run = {n for n in FLAT_ORDER if n not in ("models", "probes", "data", "command")}
+    run |= {n for settings in NESTED.values() for n in settings.model_fields}
+    on_data = set()
+    for name, field in DataSettings.model_fields.items():
+        on_data.add(name)
+        if isinstance(field.validation_alias, AliasChoices):
+            on_data |= {c for c in field.validation_alias.choices if isinstance(c, str)}
+    return frozenset(run), frozenset(on_data - {"paths"})
+
+
+RUN_OPTIONS, DATA_OPTIONS = _option_names()
+
+
+def _call_text(model: Any, probes: Any, data: Any, options: dict[str, Any]) -> str:
+    """The call, for the report's reproducibility section (secrets are never options here:
+    a server's key is read from the variable ``api_key_env`` names)."""
+    given = {"model": model, "probes": probes, "data": data, **options}
+    args = ", ".join(f"{k}={v!r}" for k, v in given.items() if v is not None)
+    return f"alignaudit.audit({args})"
+
+
+def _shown(found: saved.AuditResult) -> AuditResult:
+    """The same result as the class that shows itself in Jupyter."""
+    return AuditResult.model_validate(found.model_dump(mode="json"))
+
+
+def write(found: saved.AuditResult, out: Path) -> Path:
+    """results.json, report.html and summary.md in ``out``; the page's path."""
+    from alignaudit.report.page import write_report
+
+    out.mkdir(parents=True, exist_ok=True)
+    saved.save(found, out / "results.json")
+    return write_report(found, out)
