@@ -45,14 +45,15 @@ class AuditResult(saved.AuditResult):
 
 
 def inline_html(result: saved.AuditResult, height: int = FRAME_HEIGHT) -> str:
-    """The report in an ``<iframe srcdoc>``: its styles and scripts stay inside the frame, so
-    they neither restyle the notebook nor are restyled by it."""
+    """The report in an ``<iframe srcdoc>``: its styles stay inside the frame, so they neither
+    restyle the notebook nor are restyled by it. The page has no scripts and the sandbox
+    allows none; links may open in a new tab."""
     from alignaudit.report.page import render
 
     page = html.escape(render(result), quote=True)
     return (f'<iframe srcdoc="{page}" title="alignaudit report" '
             f'style="width:100%;height:{height}px;border:1px solid #ddd" '
-            'sandbox="allow-scripts allow-popups allow-popups-to-escape-sandbox"></iframe>')
+            'sandbox="allow-popups allow-popups-to-escape-sandbox"></iframe>')
 
 
 def load(path: str | Path) -> AuditResult:
