@@ -105,6 +105,19 @@ def run_config(model: str | Sequence[str] | None, probes: str | Sequence[str] | 
         command=_call_text(model, probes, data, options), **run)
 
 
+def model_folder(spec: str) -> Path | str:
+    """Where the weights of ``spec`` are for transformers (and so for lm-evaluation-harness's
+    ``--model_args pretrained=``): a bundled alias's or a .gguf file's safetensors folder,
+    converted once and cached; a local folder as given; a Hub id as it is."""
+    from alignaudit.backends.hf.load import convert_gguf
+    from alignaudit.backends.hf.resolve import resolve
+
+    source = resolve(spec)
+    if source.gguf_file is not None:
+        return convert_gguf(Path(source.location), source.gguf_file, progress=False)[0]
+    return Path(source.location) if source.kind == "local" else source.location
+
+
 def _option_names() -> tuple[frozenset[str], frozenset[str]]:
     """Names ``audit`` accepts for the run (flat, as in results.json) and for the data."""
     run = {n for n in FLAT_ORDER if n not in ("models", "probes", "data", "command")}

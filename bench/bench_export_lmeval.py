@@ -36,17 +36,6 @@ ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench" / "results" / "export_lmeval.json"
 
 
-def model_folder(spec: str) -> Path:
-    """The safetensors folder alignaudit loads for ``spec`` (a GGUF alias is converted once)."""
-    from alignaudit.backends.hf.load import convert_gguf
-    from alignaudit.backends.hf.resolve import resolve
-
-    source = resolve(spec)
-    if source.gguf_file is None:
-        return Path(source.location)
-    return convert_gguf(Path(source.location), source.gguf_file, progress=False)[0]
-
-
 def alignaudit_scores(spec: str, suite_name: str) -> tuple[dict[str, list[float]], float]:
     """Log-likelihood of every choice of every fact probe, by probe id, and the seconds taken."""
     from alignaudit.backends.registry import load_backend
@@ -120,11 +109,12 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args()
 
+    from alignaudit.api import model_folder
     from alignaudit.recency.export import export_suite, records
     from alignaudit.recency.suites import resolve_suites
 
     suite = resolve_suites([args.suite])[0]
-    folder = model_folder(args.model)
+    folder = Path(model_folder(args.model))
     with tempfile.TemporaryDirectory() as tmp:
         exported = export_suite(suite, "lm-eval", Path(tmp) / "task")
         theirs, lm_seconds, lm_summary = lm_eval_scores(

@@ -54,6 +54,13 @@ def test_inline_report_is_the_page_inside_an_iframe():
     assert found.models[0].model.display_name in page
 
 
+def test_model_folder_of_a_local_folder_is_that_folder(tiny_gpt2_dir):
+    from alignaudit.api import model_folder
+
+    assert model_folder(str(tiny_gpt2_dir)) == tiny_gpt2_dir
+    assert model_folder("HuggingFaceTB/SmolLM2-135M") == "HuggingFaceTB/SmolLM2-135M"
+
+
 @pytest.mark.parametrize(("options", "message"), [
     ({"limt": 3}, "unknown option limt"),
     ({"text_column": "body"}, "pass data="),
