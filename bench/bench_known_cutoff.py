@@ -125,10 +125,16 @@ def _suite_info(suite: Any, generated: Any) -> dict[str, Any]:
             "kinds": dict(sorted(kinds.items())), "warnings": list(generated.warnings)}
 
 
+def _rel(path: Path) -> str:
+    """``path`` relative to the checkout when inside it (results carry no local paths)."""
+    full = path.resolve()
+    return str(full.relative_to(ROOT)) if full.is_relative_to(ROOT) else str(path)
+
+
 def _record(args: argparse.Namespace, docs: list[Any], suite: Any, generated: Any,
             train: lm.TrainConfig, suite_text: str) -> dict[str, Any]:
     """A fresh record, or the previous one when the settings and suite are the same."""
-    config = {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()} | {
+    config = {k: _rel(v) if isinstance(v, Path) else v for k, v in vars(args).items()} | {
         "suite_sha256": hashlib.sha256(suite_text.encode()).hexdigest()}
     previous = json.loads(args.out.read_text()) if args.out.exists() else {}
     same = previous.get("config") == config
