@@ -254,6 +254,64 @@ def run_grid(cells: list[tuple[int, str]], reps: int, seed: int, workers: int,
     return [summarise(n, kind, runs[i]) for i, (n, kind) in enumerate(cells)]
 
 
+# ---------------------------------------------------------------------------- width scaling
+
+SCALING_SIZES = (224, 448, 896, 1792, 3584)
+"""Probes spread evenly over 2012-2026: 4 to 64 a quarter."""
+
+
+def scaling_job(job: tuple[int, str, int, int]) -> tuple[int, str, float]:
+    """Median width at ``n`` evenly spread month-dated probes: a step from 0.75 to chance, or a
+    linear 3-year decline, at T ~ U(2017, 2021)."""
+    n, shape, reps, seed = job
+    settings, widths = CutoffSettings(), []
+    for ss in np.random.SeedSequence([seed, n, len(shape), 99]).spawn(reps):
+        rng = np.random.default_rng(ss)
+        t, d = rng.uniform(2017, 2021), record(rng, rng.uniform(START, END, n), "month")
+        ramp = (d < t).astype(float) if shape == "step" else np.clip(0.5 - (d - t) / 3, 0, 1)
+        y = rng.random(n) < CHANCE + (1 - CHANCE) * (2 / 3) * ramp
+        truth = Truth(shape, t, lambda x: x)
+        widths.append(run_one(ProbeOutcomes("f", d, y, np.full(n, CHANCE)), truth, "month",
+                              settings).width)
+    return n, shape, float(np.median(widths))
+
+
+@dataclass(frozen=True)
+class Scaling:
+    """Median width by density, and the log-log slope of width on density."""
+
+    per_quarter: list[float]
+    step: list[float]  # median width (years) of a step at each density
+    decline: list[float]  # the same for a 3-year linear decline
+    slope: dict[str, float]  # "step", "decline"
+
+
+def scaling(reps: int, seed: int, workers: int) -> Scaling:
+    """Median width by probes per quarter, and the log-log slope of width on density."""
+    jobs = [(n, s, reps, seed) for s in ("step", "decline") for n in SCALING_SIZES[::-1]]
+    if workers <= 1:
+        rows = [scaling_job(j) for j in jobs]
+    else:
+        with Pool(workers, initializer=_nice, initargs=(10,)) as pool:
+            rows = pool.map(scaling_job, jobs, chunksize=1)
+    width = {(n, s): w for n, s, w in rows}
+    slope = {s: float(np.polyfit(np.log(SCALING_SIZES), np.log([width[n, s] for n in
+                                                                  SCALING_SIZES]), 1)[0])
+             for s in ("step", "decline")}
+    return Scaling(per_quarter=[n / 56 for n in SCALING_SIZES],
+                   step=[width[n, "step"] for n in SCALING_SIZES],
+                   decline=[width[n, "decline"] for n in SCALING_SIZES], slope=slope)
+
+
+def scaling_table(res: Scaling) -> str:
+    lines = ["| probes per quarter | step: median width (y) | 3-year decline: median width (y) |",
+             "|---|---|---|"]
+    for q, a, b in zip(res.per_quarter, res.step, res.decline, strict=True):
+        lines.append(f"| {q:.0f} | {a:.3f} | {b:.3f} |")
+    return "\n".join(lines) + (f"\n\nlog-log slope of width on density: step "
+                               f"{res.slope['step']:.2f}, decline {res.slope['decline']:.2f}")
+
+
 # ---------------------------------------------------------------------------- tables
 
 
@@ -301,23 +359,31 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--confidence", type=float, default=0.9)
     p.add_argument("--out", type=Path, default=OUT)
+    p.add_argument("--scaling-reps", type=int, default=40,
+                   help="runs per size of the width-scaling table (0: skip it)")
     a = p.parse_args(argv)
     reps, sizes = (40, SIZES[:4]) if a.quick else (a.reps, SIZES)
     cells = [(0, "step")] + [(n, t) for n in sizes for t in TRUTHS]
     began = time.time()
     results = run_grid(cells, reps, a.seed, a.workers, a.confidence)
-    elapsed = time.time() - began
     print(f"## Coverage of the {a.confidence:.0%} interval ({reps} runs a cell, seed {a.seed})\n")
     print(coverage_table(results))
     print("\n## At chance: share of runs with no estimate\n")
     print(chance_table(results))
+    scale_reps = min(a.scaling_reps, 10) if a.quick else a.scaling_reps
+    widths = scaling(scale_reps, a.seed, a.workers) if scale_reps else None
+    if widths:
+        print(f"\n## Width against density ({scale_reps} runs a size)\n")
+        print(scaling_table(widths))
+    elapsed = time.time() - began
     a.out.parent.mkdir(parents=True, exist_ok=True)
     a.out.write_text(json.dumps({
         "bench": "cutoff_coverage", "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "seed": a.seed, "reps": reps, "confidence": a.confidence, "quick": a.quick,
         "method": METHOD, "settings": CutoffSettings(confidence=a.confidence).model_dump(),
         "machine": platform.platform(), "wall_s": round(elapsed, 1),
-        "cells": _json_safe([asdict(r) for r in results])}, indent=1, allow_nan=False) + "\n")
+        "cells": _json_safe([asdict(r) for r in results]),
+        "scaling": asdict(widths) if widths else None}, indent=1, allow_nan=False) + "\n")
     print(f"\nwrote {a.out.relative_to(ROOT) if a.out.is_relative_to(ROOT) else a.out} "
           f"({elapsed:.0f} s)")
 
