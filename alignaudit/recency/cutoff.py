@@ -33,11 +33,10 @@ from alignaudit.recency.signals import DocumentScores, ProbeOutcomes
 
 Shape = Literal["step", "decline", "unclear", "flat", "none"]
 METHOD = ("change date: posterior over one shared date with each signal's levels integrated out "
-          "(a step or a linear fall of 0-8 years; facts dated by year alone see the fall averaged "
-          "over their year), median and equal-tailed credible interval, its level calibrated in "
-          "simulation when the data say little (docs/validation.md); no estimate when a change is "
-          "not supported (log Bayes factor < 1) or the date's central 90% spans most of the dated "
-          "range")
+          "(a step or a linear fall of 0-8 years), median and equal-tailed credible interval, its "
+          "level calibrated in simulation when the data say little (docs/validation.md); no "
+          "estimate when a change is not supported (log Bayes factor < 1) or the date's central "
+          "90% spans most of the dated range")
 MIN_SIDE = 5
 """Fewest probes on each side of the descriptive step fit."""
 
