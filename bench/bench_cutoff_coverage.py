@@ -19,8 +19,8 @@ reported), coverage among runs with an estimate, median width, share reported. A
 "team suite": 40 facts, 2-4 a year, a step from 0.75 to chance. Seeded through
 ``numpy.random.SeedSequence`` (one per cell and run); the estimator itself uses no randomness.
 
-    nice python bench/bench_cutoff_coverage.py                 # 200 runs a cell, ~25 min, 2 cores
-    nice python bench/bench_cutoff_coverage.py --quick         # 40 runs a cell, sizes 40-600
+    nice python bench/bench_cutoff_coverage.py            # 150 runs a cell: ~11 min, 2 busy cores
+    nice python bench/bench_cutoff_coverage.py --quick    # 40 runs a cell, sizes 40-600
     nice python bench/bench_cutoff_coverage.py --reps 100 --workers 2
 
 Writes ``bench/results/cutoff_coverage.json`` and prints the markdown tables.
@@ -353,7 +353,7 @@ def _json_safe(value: object) -> object:
 
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--reps", type=int, default=200, help="runs per cell (default 200)")
+    p.add_argument("--reps", type=int, default=150, help="runs per cell (default 150)")
     p.add_argument("--quick", action="store_true", help="40 runs a cell, sizes 40-600")
     p.add_argument("--seed", type=int, default=SEED)
     p.add_argument("--workers", type=int, default=2)

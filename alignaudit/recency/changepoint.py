@@ -3,7 +3,8 @@
 Every signal contributes a log marginal likelihood over a common grid of candidate change dates
 (:mod:`alignaudit.recency.signals`); the joint posterior is their sum under a uniform prior on the
 date.
-The reported date is the posterior median, the interval the equal-tailed credible interval, and
+The reported date is the posterior median, the interval an equal-tailed credible interval whose
+level is calibrated in simulation where the data say little (``LevelCalibration``), and
 a minimum-evidence rule says "no estimate", with a reason, when the data cannot support one. The
 estimand is the date the signal has moved halfway from its before level to its after level: the
 date of a step, the midpoint of a gradual decline. Pure computation; no IO, no randomness.
@@ -36,12 +37,14 @@ Precision = Literal["month", "quarter", "year"]
 TARGET_WIDTH_YEARS = 0.25
 """Width the power note aims for: a 90% interval about one quarter long."""
 WIDTH_EXPONENT = {"step": 1.0, "unclear": 1.0, "decline": 0.5}
-"""Interval width ~ (probes per period) ** -exponent, measured in simulate.py (see results.md)."""
+"""Interval width ~ (probes per period) ** -exponent, measured in bench/bench_cutoff_coverage.py
+(docs/validation.md: slopes -0.94 for a step, -0.58 for a decline)."""
 Shape = Literal["step", "decline", "unclear"]
 
 
 class EvidenceRule(FrozenModel):
-    """When to say "no estimate"; the defaults are calibrated in simulate.py."""
+    """When to say "no estimate"; at chance it gives none in >= 99% of simulated suites
+    (docs/validation.md)."""
 
     min_probes: int = 20
     """Fewest probes a probe signal needs for an estimate of its own."""
