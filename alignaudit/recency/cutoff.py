@@ -33,9 +33,10 @@ from alignaudit.recency.signals import DocumentScores, ProbeOutcomes
 
 Shape = Literal["step", "decline", "unclear", "flat", "none"]
 METHOD = ("change date: posterior over one shared date with each signal's levels integrated out "
-          "(a step or a linear fall of 0-8 years), median and equal-tailed credible interval; "
-          "no estimate when a change is not supported (log Bayes factor < 1) or the interval "
-          "spans most of the dated range")
+          "(a step or a linear fall of 0-8 years), median and equal-tailed credible interval, its "
+          "level calibrated in simulation when the data say little (docs/validation.md); no "
+          "estimate when a change is not supported (log Bayes factor < 1) or the date's central "
+          "90% spans most of the dated range")
 MIN_SIDE = 5
 """Fewest probes on each side of the descriptive step fit."""
 
@@ -79,6 +80,9 @@ class CutoffEstimate(Frozen):
     ci_low_label: str | None = Field(default=None, description="ci_low at the precision.")
     ci_high_label: str | None = Field(default=None, description="ci_high at the precision.")
     confidence: float = Field(description="Level of the interval, e.g. 0.9.")
+    credible_level: float | None = Field(
+        default=None, description="Central share of the posterior reported as that interval "
+        "(below the level when the data say little; see docs/validation.md).")
     n_boot: int = Field(default=0, description="Bootstrap resamples (0: the interval is not a "
                         "bootstrap; kept for results written by older versions).")
     shape: Shape = Field(
@@ -212,6 +216,7 @@ def _from_joint(found: JointEstimate, signals: Sequence[ProbeOutcomes | Document
         "cutoff_label": joint.label if estimated else None,
         "ci_low": joint.ci_low, "ci_high": joint.ci_high, "ci_low_label": joint.ci_low_label,
         "ci_high_label": joint.ci_high_label, "precision": joint.precision,
+        "credible_level": joint.credible_level,
         "width_words": joint.width_words, "power_note": found.power_note,
         "log_bayes_factor": joint.log_bayes_factor, "fall_years": joint.fall_years,
         "p_value_method": f"log Bayes factor of a change against no change: "
