@@ -37,6 +37,9 @@ METHOD = ("change date: posterior over one shared date with each signal's levels
           "level calibrated in simulation when the data say little (docs/validation.md); no "
           "estimate when a change is not supported (log Bayes factor < 1) or the date's central "
           "90% spans most of the dated range")
+DISAGREE_REASON = ("the signals disagree: their own intervals do not overlap, so no single "
+                   "date describes them all (each signal's date is shown)")
+"""Why there is no joint estimate when two signals' intervals are apart."""
 MIN_SIDE = 5
 """Fewest probes on each side of the descriptive step fit."""
 
@@ -142,10 +145,12 @@ def _signal(est: ChangeEstimate, signal: ProbeOutcomes | DocumentScores) -> Sign
 
 
 def _shape(joint: ChangeEstimate) -> Shape:
-    """The estimate's shape; without one, "none" (too little, or near chance) or "flat" (no
-    drop the data can place)."""
+    """The estimate's shape; without one, "none" (too little, or near chance), "unclear" (the
+    signals disagree) or "flat" (no drop the data can place)."""
     if joint.status == "estimate":
         return joint.shape
+    if joint.reason == DISAGREE_REASON:
+        return "unclear"
     return "none" if "near chance" in joint.reason or joint.reason.startswith("only") else "flat"
 
 
@@ -208,6 +213,10 @@ def _from_joint(found: JointEstimate, signals: Sequence[ProbeOutcomes | Document
                 base: dict[str, object], cfg: ChangeSettings,
                 claimed: float | None) -> CutoffEstimate:
     joint = found.joint
+    if found.disagreement:  # a compromise date would describe neither signal
+        joint = joint.model_copy(update={
+            "status": "no_estimate", "reason": DISAGREE_REASON,
+            "verdict": f"No single knowledge cutoff: {found.disagreement}"})
     estimated = joint.status == "estimate"
     step = base.get("step")
     return CutoffEstimate.model_validate({
