@@ -12,7 +12,8 @@ from alignaudit.cli import options as opt
 
 T = TypeVar("T", bound=BaseModel)
 
-probes_app = typer.Typer(no_args_is_help=True, help="List, show and validate probe suites.")
+probes_app = typer.Typer(no_args_is_help=True, help="List, show, validate, generate and export "
+                        "probe suites.")
 
 
 @probes_app.command("list")
