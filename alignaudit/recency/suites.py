@@ -14,9 +14,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import numpy as np
 import yaml
 from pydantic import Field, ValidationError, field_validator, model_validator
 
@@ -24,6 +23,9 @@ from alignaudit._util.dates import check_date
 from alignaudit._util.errors import UserError, validation_problems
 from alignaudit._util.files import shipped_path
 from alignaudit._util.frozen import Frozen
+
+if TYPE_CHECKING:  # numpy only for the type of limit_probes' generator: `probes list` needs none
+    import numpy as np
 
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 URL_RE = re.compile(r"^https?://[^\s<>\"']+$", re.IGNORECASE)
