@@ -18,6 +18,7 @@ from pydantic import Field
 
 from alignaudit._util.errors import UsageError, UserError
 from alignaudit._util.frozen import Frozen
+from alignaudit._util.safe_yaml import read_yaml
 from alignaudit.judge.metrics import METRICS, MetricKind, read, threshold_value
 
 if TYPE_CHECKING:
@@ -75,19 +76,33 @@ def _threshold(kind: MetricKind, value: str, condition: str) -> float:
 
 
 def load_policy(path: Path) -> list[str]:
-    """Conditions from a policy YAML file: ``fail_on: [cond, ...]``."""
-    import yaml
+    """Conditions from a policy YAML file: ``fail_on: [cond, ...]``.
 
-    try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UserError(f"--policy {path}: no such file.") from None
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise UserError(f"--policy {path}: not valid YAML ({exc}).") from None
+    Read with the one safe YAML loader (a duplicate ``fail_on:`` is an error, not a silent
+    override); a policy must list at least one condition, each a string, so that a policy file
+    can never switch the gates off by accident. Conditions are checked by :func:`parse` later
+    (a bad one is a usage error naming ``--fail-on``).
+    """
+    doc = read_yaml(Path(path), f"--policy {path}")
+    data = doc.data
     if not isinstance(data, dict) or not isinstance(data.get("fail_on"), list):
         raise UserError(f"--policy {path}: expected a mapping with a list `fail_on:` of "
                         "conditions such as 'recency_accuracy<0.6'.")
-    return [str(c) for c in data["fail_on"]]
+    extra = sorted(str(k) for k in data if k != "fail_on")
+    if extra:
+        raise UserError(f"--policy {path}:{doc.line([extra[0]])}: unknown key `{extra[0]}`; a "
+                        "policy holds only `fail_on:` (a list of conditions).")
+    conditions = data["fail_on"]
+    if not conditions:
+        raise UserError(f"--policy {path}:{doc.line(['fail_on'])}: `fail_on:` lists no "
+                        "condition, so no gate would run. Add conditions such as "
+                        "'recency_accuracy<0.6', or drop --policy.")
+    for i, condition in enumerate(conditions):
+        if not isinstance(condition, str):
+            raise UserError(f"--policy {path}:{doc.line(['fail_on', i])}: condition {i + 1} is "
+                            f"not text ({condition!r}); write it as METRIC OP VALUE, e.g. "
+                            "'recency_accuracy<0.6'.")
+    return list(conditions)
 
 
 def check(gates: Sequence[Gate], audits: Sequence[ModelAudit]) -> list[GateResult]:

@@ -66,3 +66,31 @@ def test_policy_file(tmp_path):
     path.write_text("fail_on: nope\n")
     with pytest.raises(Exception, match="fail_on"):
         gates.load_policy(path)
+
+
+@pytest.mark.parametrize("text, said", [
+    ("fail_on:\n  - recency_accuracy<0.6\nfail_on: []\n", ":3: key `fail_on` appears twice"),
+    ("fail_on:\n  - recency_accuracy<0.6\nfail_on:\n", ":3: key `fail_on` appears twice"),
+    ("fail_on: []\n", ":1: `fail_on:` lists no condition"),
+    ("fail_on:\n  - recency_accuracy<0.6\n  - 0.5\n", ":3: condition 2 is not text"),
+    ("fail_on:\n  - drift=high\nfail-on:\n  - cutoff<2024\n", ":3: unknown key `fail-on`"),
+    ("fail_on: &a [*a]\n", "recursive alias"),
+], ids=["duplicate-empty-list", "duplicate-null", "empty", "not-text", "unknown-key",
+        "recursive-alias"])
+def test_a_policy_file_cannot_switch_the_gates_off(tmp_path, text, said):
+    """A policy that would run fewer gates than it seems to is refused, naming the line."""
+    from alignaudit._util.errors import UserError
+
+    path = tmp_path / "policy.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(UserError) as info:
+        gates.load_policy(path)
+    assert str(info.value).startswith(f"{path}") or "--policy" in str(info.value)
+    assert said in str(info.value)
+
+
+def test_a_policy_folder_is_a_message(tmp_path):
+    from alignaudit._util.errors import UserError
+
+    with pytest.raises(UserError, match="Cannot read --policy .*: Is a directory"):
+        gates.load_policy(tmp_path)

@@ -197,3 +197,14 @@ def test_recency_suite_meets_its_brief():
     for p in facts:
         assert not p.prompt.endswith((" ", "\n"))
         assert all(c.startswith(" ") for c in p.continuations)
+
+
+def test_an_unquoted_impossible_date_is_a_message(tmp_path):
+    """YAML would read `2026-02-30` as a timestamp and fail inside PyYAML; it stays text and
+    gets the same message as a quoted one. A valid unquoted date loads as its text."""
+    path = write(tmp_path, HEADER + GOOD_PROBE.replace('"2022-12-18"', "2026-02-30"))
+    msg = error_of(path)
+    assert f"{path}:11: probes.0.event_date: '2026-02-30' has day 30; that month has 28 days" \
+        in msg
+    good = write(tmp_path, HEADER + GOOD_PROBE.replace('"2022-12-18"', "2022-12-18"))
+    assert load_suite(good).probes[0].event_date == "2022-12-18"
