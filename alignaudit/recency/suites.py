@@ -185,6 +185,14 @@ def _check_timeline(timeline: list[TimelineEntry], control: bool) -> None:
     for entry in timeline:
         if entry.valid_until and date_key(entry.valid_until) < date_key(entry.valid_from):
             raise ValueError(f"{entry.answer!r}: valid_until is before valid_from")
+    for before, after in zip(timeline, timeline[1:], strict=False):
+        assert before.valid_until is not None  # checked above: only the last may omit it
+        if date_key(after.valid_from) < date_key(before.valid_until):
+            raise ValueError(
+                f"{after.answer!r} starts ({after.valid_from}) before {before.answer!r} ends "
+                f"({before.valid_until}): the periods of a timeline must not overlap (two "
+                "answers true at once would count for both). Set each valid_until no later than "
+                "the next entry's valid_from")
 
 
 def date_key(text: str) -> tuple[int, int, int]:
