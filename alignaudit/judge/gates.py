@@ -2,12 +2,13 @@
 
 A condition is ``METRIC OP VALUE`` with OP one of ``< <= > >= = !=``. A gate *fails* when its
 condition holds for a model (``recency_accuracy<0.6`` fails a model whose accuracy is 0.55).
-A metric the audit could not measure (no cutoff estimate, no drift section) fails the gate too,
-so a pipeline never passes by omission; the reason says so.
+A metric the audit could not measure (no cutoff estimate, no drift section, a value that is not
+a number) fails the gate too, so a pipeline never passes by omission; the reason says so.
 """
 
 from __future__ import annotations
 
+import math
 import operator
 import re
 from collections.abc import Callable, Sequence
@@ -112,7 +113,7 @@ def check(gates: Sequence[Gate], audits: Sequence[ModelAudit]) -> list[GateResul
         for gate in gates:
             reading = read(audit, gate.metric)
             name = audit.model.display_name
-            if reading is None:
+            if reading is None or not math.isfinite(reading.value):  # NaN compares false
                 results.append(GateResult(
                     gate=gate.text, model=name, measured=None, failed=True,
                     reason=f"{gate.metric} was not measured for {name}, so the gate cannot pass."))

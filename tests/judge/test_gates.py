@@ -68,6 +68,15 @@ def test_policy_file(tmp_path):
         gates.load_policy(path)
 
 
+@pytest.mark.parametrize("cond", ["recency_accuracy<0.6", "recency_accuracy>=0.6",
+                                  "confabulation<=0.5"])
+def test_a_measurement_that_is_not_a_number_fails_its_gate(base, cond):
+    """NaN compares false with everything: read as a number it would pass every `<` gate."""
+    nan = float("nan")
+    [result] = gates.check([gates.parse(cond)], [audit(base, accuracy=nan, confabulation=nan)])
+    assert result.failed and result.measured is None and "not measured" in result.reason
+
+
 @pytest.mark.parametrize("text, said", [
     ("fail_on:\n  - recency_accuracy<0.6\nfail_on: []\n", ":3: key `fail_on` appears twice"),
     ("fail_on:\n  - recency_accuracy<0.6\nfail_on:\n", ":3: key `fail_on` appears twice"),
