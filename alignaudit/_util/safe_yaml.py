@@ -6,7 +6,8 @@
 - **Alias expansion is bounded**: anchors and aliases (``&a`` / ``*a``) may repeat a value, but
   the document they expand to may hold at most :data:`MAX_ALIAS_NODES` nodes more than the file
   writes out (a few hundred bytes of nested aliases otherwise expand to billions of nodes);
-  a recursive alias is refused. The file itself is at most :data:`MAX_BYTES`.
+  a recursive alias is refused. The file itself is at most :data:`MAX_BYTES`, nested at most
+  :data:`MAX_DEPTH` levels.
 - **Dates stay strings**: YAML's implicit timestamps are off, so an unquoted ``2026-02-30`` is
   the text ``2026-02-30`` for :func:`alignaudit._util.dates.check_date` to judge (PyYAML would
   raise its own ``day is out of range for month``, and turn a valid date into a ``datetime``).
@@ -28,11 +29,36 @@ MAX_BYTES = 64 * 1024 * 1024
 """Largest YAML file read (a generated suite of many thousands of probes is a few MB)."""
 MAX_ALIAS_NODES = 100_000
 """Most nodes that aliases may add to a document beyond the nodes the file writes out."""
+MAX_DEPTH = 64
+"""Deepest nesting of lists and mappings read (a suite needs about six levels)."""
 TIMESTAMP = "tag:yaml.org,2002:timestamp"
 
 
+class _TooDeep(Exception):
+    def __init__(self, line: int) -> None:
+        self.line = line
+
+
 class _Loader(yaml.SafeLoader):
-    """SafeLoader without implicit timestamps (dates stay strings)."""
+    """SafeLoader without implicit timestamps (dates stay strings), nesting at most
+    :data:`MAX_DEPTH` levels (deeper, PyYAML's recursion would be slow, then overflow)."""
+
+    depth = 0
+
+    def fetch_flow_collection_start(self, TokenClass: Any) -> None:  # noqa: N803 - PyYAML's name
+        # the scanner looks ahead over every open `[` or `{` (quadratic): stop at the bound
+        if self.flow_level >= MAX_DEPTH:
+            raise _TooDeep(self.get_mark().line + 1)
+        super().fetch_flow_collection_start(TokenClass)
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                raise _TooDeep(self.peek_event().start_mark.line + 1)
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
 
 _Loader.yaml_implicit_resolvers = {
@@ -83,7 +109,14 @@ def read_yaml(path: Path, what: str) -> YamlDocument:
 
 def parse_yaml(text: str, source: str) -> YamlDocument:
     """Parse YAML ``text``; ``source`` (a file name) starts every message."""
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)
+    except yaml.reader.ReaderError as exc:  # a control character, before any parsing
+        line = text.count("\n", 0, exc.position) + 1
+        raise UserError(f"{source}:{line}: the file holds a control character "
+                        f"(U+{exc.character:04X}) that YAML does not allow; remove it, or write "
+                        "it as an escape "
+                        "(\\x..) inside a double-quoted string.") from None
     try:
         node = loader.get_single_node()
         if node is None:
@@ -94,7 +127,10 @@ def parse_yaml(text: str, source: str) -> YamlDocument:
         data = loader.construct_document(node)
     except yaml.YAMLError as exc:
         raise UserError(syntax_message(source, text, exc)) from None
-    except RecursionError:
+    except _TooDeep as deep:
+        raise UserError(f"{source}:{deep.line}: the YAML nests lists or mappings more than "
+                        f"{MAX_DEPTH} levels deep; a suite or a policy needs a few.") from None
+    except RecursionError:  # pragma: no cover - the depth bound comes first
         raise UserError(f"{source}: the YAML is nested too deeply to read; flatten it.") from None
     finally:
         loader.dispose()

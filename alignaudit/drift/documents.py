@@ -87,9 +87,9 @@ class Documents(Frozen):
 # --------------------------------------------------------------------------- public API
 def load_documents(
     paths: Sequence[str | Path], options: DataOptions | None = None,
-    rng: np.random.Generator | None = None,
+    rng: np.random.Generator | None = None, option: str = "--data",
 ) -> Documents:
-    """Read, clean and (optionally) sample the documents in ``paths``."""
+    """Read, clean and (optionally) sample the documents in ``paths`` (given as ``option``)."""
     options = options or DataOptions()
     if options.sample is not None and rng is None:
         raise ValueError("sampling needs an explicit numpy Generator (rng)")
@@ -97,7 +97,7 @@ def load_documents(
         raise UserError("No data given. Pass a file or folder with --data PATH.")
     chunks, files = [], []
     for raw in paths:
-        path = existing_path(Path(raw).expanduser())
+        path = existing_path(Path(raw).expanduser(), option)
         chunks.append(read_any(path, options))
         files.append(str(path))
     has_dates = options.date_column is not None
@@ -225,6 +225,8 @@ def _parse_date(text: str) -> str | None:
 
     try:
         stamp = pd.to_datetime(text, errors="coerce")
-    except (ValueError, TypeError, OverflowError):
+        if pd.isna(stamp) or not 1 <= stamp.year <= 9999:
+            return None  # pandas reads some text as a year far outside any calendar
+        return str(stamp.date().isoformat())
+    except (ValueError, TypeError, OverflowError, NotImplementedError):
         return None
-    return None if pd.isna(stamp) else stamp.strftime("%Y-%m-%d")

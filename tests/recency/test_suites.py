@@ -231,3 +231,18 @@ def test_an_unquoted_impossible_date_is_a_message(tmp_path):
         in msg
     good = write(tmp_path, HEADER + GOOD_PROBE.replace('"2022-12-18"', "2022-12-18"))
     assert load_suite(good).probes[0].event_date == "2022-12-18"
+
+
+@pytest.mark.parametrize(("text", "said"), [
+    ("probes: " + "[" * 5000 + "]" * 5000 + "\n", ":1: the YAML nests lists or mappings more "
+     "than 64 levels deep"),
+    ("probes:\n" + "".join("  " * i + "- \n" for i in range(1, 200)), "more than 64 levels"),
+    ("suite:\n  name: a\x1b\n", ":2: the file holds a control character (U+001B)"),
+    ("suite: &s\n  name: *s\nprobes: []\n", ":1: a YAML alias refers to the value that "
+     "contains it"),
+], ids=["deep-flow", "deep-block", "control-character", "recursive-alias"])
+def test_yaml_pyyaml_cannot_read_is_a_message(tmp_path, text, said):
+    """Deep nesting used to overflow PyYAML's recursion (a traceback, after seconds of quadratic
+    scanning); each of these is now a message naming the file and line, at once."""
+    path = write(tmp_path, text)
+    assert said in error_of(path)
