@@ -100,7 +100,10 @@ class DataSettings(BaseModel):
     n_permutations: int = Field(
         default=1000, validation_alias=AliasChoices("n_permutations", "permutations"),
         description="Permutations per drift test (--permutations).")
-    max_model_docs: int = Field(default=400, description="Documents per side the model reads.")
+    max_model_docs: int = Field(
+        default=400, validation_alias=AliasChoices("max_model_docs", "model_docs"),
+        description="Documents per side read through the model (--model-docs): perplexity, "
+        "fertility and, with dates, the cutoff signal; more documents, a tighter cutoff.")
     save_embeddings: str | None = Field(
         default=None, description="Save both sides' embeddings to this .npz file.")
 
@@ -127,10 +130,10 @@ class DataSettings(BaseModel):
     def _as_text(cls, value: Any) -> Any:
         return str(value) if isinstance(value, Path) else value
 
-    @field_validator("sample", "reference_size", "n_permutations")
+    @field_validator("sample", "reference_size", "n_permutations", "max_model_docs")
     @classmethod
     def _counts(cls, value: int | None, info: ValidationInfo) -> int | None:
-        option = {"n_permutations": "--permutations"}.get(
+        option = {"n_permutations": "--permutations", "max_model_docs": "--model-docs"}.get(
             info.field_name or "", "--" + (info.field_name or "").replace("_", "-"))
         return _positive(option, value)
 

@@ -8,13 +8,12 @@ separate ``runtime`` block; everything else is a pure function of the inputs and
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from alignaudit._util.errors import UserError, validation_problems
+from alignaudit._util.files import atomic_write
 from alignaudit.backends.base import ModelInfo
 from alignaudit.config import RunConfig
 from alignaudit.drift.section import DataAlignment
@@ -101,26 +100,6 @@ class AuditResult(_Model):
     gates: list[GateResult] = Field(default_factory=list, description="Checked gates.")
     environment: Environment = Field(default_factory=Environment)
     runtime: Runtime = Field(default_factory=Runtime)
-
-
-def atomic_write(path: Path, data: str | bytes) -> None:
-    """Write a file so that readers see the old or the new content, never half of it."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    payload = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    umask = os.umask(0)
-    os.umask(umask)
-    try:
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a report is meant to be shared
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def dumps(result: AuditResult) -> str:

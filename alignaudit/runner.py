@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 import platform
 import resource
 import sys
@@ -29,10 +30,11 @@ from alignaudit.backends.registry import load_backend
 from alignaudit.config import RunConfig
 from alignaudit.drift.section import DataAlignment, analyse_data, check_inputs
 from alignaudit.judge import gates
+from alignaudit.recency.cutoff import DatedScores
 from alignaudit.recency.scoring import ScoreOptions, score_suites, summarise
 from alignaudit.recency.section import analyse
 from alignaudit.recency.semantic import semantic_matches
-from alignaudit.recency.suites import Suite, resolve_suites, shipped_dir
+from alignaudit.recency.suites import Suite, limit_probes, resolve_suites, shipped_dir
 from alignaudit.result import AuditResult, Environment, Measurement, ModelAudit, SuiteRef
 
 log = logging.getLogger(__name__)
@@ -43,10 +45,12 @@ PACKAGES = ("alignaudit", "torch", "transformers", "tokenizers", "numpy", "scipy
 Say = Callable[[str], None]
 
 
-def limit_suites(suites: list[Suite], limit: int | None) -> list[Suite]:
+def limit_suites(suites: list[Suite], limit: int | None, seed: int) -> list[Suite]:
+    """``--limit``: at most ``limit`` probes of each suite, spread over its event years."""
     if not limit:
         return suites
-    return [s.model_copy(update={"probes": s.probes[:limit]}) for s in suites]
+    rng = np.random.default_rng([seed, 2])
+    return [s.model_copy(update={"probes": limit_probes(s.probes, limit, rng)}) for s in suites]
 
 
 def suite_ref(suite: Suite) -> SuiteRef:
@@ -120,11 +124,22 @@ def audit_model(
     info = info.model_copy(update={"api": backend.info.api, "add_bos": backend.info.add_bos,
                                    "generation_only": backend.info.generation_only})
     claimed = date_to_year_fraction(info.claimed_cutoff) if info.claimed_cutoff else None
+    documents = dated_documents(drift)
     recency = analyse(results, np.random.default_rng(config.seed),
-                      now=date_to_year_fraction(config.as_of), claimed=claimed) if results else None
+                      now=date_to_year_fraction(config.as_of), claimed=claimed,
+                      documents=documents) if results or documents else None
     audit = ModelAudit(model=info, suites=summaries, probes=results, recency=recency,
                        drift=drift)
     return audit, measurement
+
+
+def dated_documents(drift: DataAlignment | None) -> DatedScores | None:
+    """The model's log-perplexity on each dated document, a signal of the cutoff estimate."""
+    found = drift.dated_perplexity if drift is not None else None
+    if found is None or not found.dates:
+        return None
+    return DatedScores(dates=[date_to_year_fraction(d) for d in found.dates],
+                       scores=[math.log(v) for v in found.values])
 
 
 def run_identity(info: ModelInfo, config: RunConfig | None = None,
@@ -214,7 +229,8 @@ def run_audit(config: RunConfig, say: Say, progress: bool = True,
     """
     started = time.perf_counter()
     started_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-    suites = limit_suites(resolve_suites(config.probes), config.limit) if config.probes else []
+    suites = (limit_suites(resolve_suites(config.probes), config.limit, config.seed)
+              if config.probes else [])
     if not config.as_of:
         config = config.model_copy(update={"as_of": dt.date.today().isoformat()})
     if not config.models and config.data is None:

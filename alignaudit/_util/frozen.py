@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict
 
 
 class Frozen(BaseModel):
-    """Immutable after validation; unknown fields are rejected."""
+    """Immutable after validation; unknown fields are rejected; a docstring under a field is its
+    description."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)

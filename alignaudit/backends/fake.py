@@ -65,8 +65,8 @@ class FakeBackend(Backend):
         self._words = {w for t in self.knowledge for w in _WORD.findall(t)}
         self.usage = Usage()
         self.info = ModelInfo(spec=name, display_name=f"fake ({name})", source="fake",
-                              backend="fake", architecture="FakeBackend", dtype="none",
-                              device="none", context_length=1 << 20)
+                              backend="fake", architecture="FakeBackend", dtype="no weights",
+                              device="this process (a dry run)", context_length=1 << 20)
 
     @classmethod
     def load(cls, spec: str) -> FakeBackend:

@@ -22,6 +22,7 @@ def drift(
     reference_size: opt.ReferenceSize = 500,
     embedder: opt.Embedder = None,
     permutations: opt.Permutations = 1000,
+    model_docs: opt.ModelDocs = 400,
     save_embeddings: opt.SaveEmbeddings = None,
     seed: opt.Seed = 0,
     quiet: opt.Quiet = False,

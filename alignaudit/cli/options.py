@@ -88,6 +88,7 @@ ReferenceSize = Annotated[int, typer.Option(help=_help(DataSettings, "reference_
 Embedder = Annotated[Optional[str], typer.Option(  # noqa: UP045
     help=_help(DataSettings, "embedder"))]
 Permutations = Annotated[int, typer.Option(help="Permutations per drift test.")]
+ModelDocs = Annotated[int, typer.Option(help=_help(DataSettings, "max_model_docs"))]
 SaveEmbeddings = Annotated[Optional[str], typer.Option(  # noqa: UP045
     help=_help(DataSettings, "save_embeddings"))]
 
@@ -105,5 +106,5 @@ Resume = Annotated[bool, typer.Option(
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")]
 
 DATA_FIELDS = ("text_column", "date_column", "split", "sample", "reference", "reference_size",
-               "embedder", "permutations", "save_embeddings")
+               "embedder", "permutations", "model_docs", "save_embeddings")
 """Parameters that belong to the data section (``RunConfig.data``) rather than the run."""

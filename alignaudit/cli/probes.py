@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, Optional, TypeVar
 
 import typer
+from pydantic import BaseModel
+
+from alignaudit.cli import options as opt
+
+T = TypeVar("T", bound=BaseModel)
 
 probes_app = typer.Typer(no_args_is_help=True, help="List, show and validate probe suites.")
 
@@ -43,3 +48,108 @@ def probes_validate(path: Annotated[Path, typer.Argument(help="Suite YAML file."
     typer.echo(f"{path}: valid suite `{suite.name}` v{suite.suite.version} with "
                f"{kinds.count('fact')} facts, {kinds.count('control')} controls and "
                f"{kinds.count('changing')} changing facts.")
+
+
+@probes_app.command("generate")
+def probes_generate(
+    data: opt.Data,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Suite file to write (.yaml).")],
+    text_column: opt.TextColumn = None,
+    date_column: Annotated[Optional[str], typer.Option(  # noqa: UP045 - typer reads it
+        help="Column with each document's date (required).")] = None,
+    title_column: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        help="Column naming what a document is about (e.g. a release), put before its "
+        "prompts.")] = None,
+    group_column: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        help="Column naming the project a document belongs to.")] = None,
+    url_column: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        help="Column with a web address where the document can be read.")] = None,
+    section_column: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        help="Column with the heading a document sits under (e.g. Features).")] = None,
+    period: Annotated[str, typer.Option(help="month, quarter or year.")] = "quarter",
+    per_period: Annotated[int, typer.Option(help="At most this many probes a period.")] = 100,
+    limit: opt.Limit = None,
+    seed: opt.Seed = 0,
+    name: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        help="Suite name (default: the --out file's name).")] = None,
+    description: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        help="What the suite measures, in a sentence (shown by `probes list`).")] = None,
+    writer: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        help="A model that rephrases each prompt as a question (kept only when it passes the "
+        "checks: no leak, on topic, one question, no later year).")] = None,
+    writer_backend: Annotated[str, typer.Option(
+        help="Backend of --writer: hf, openai or fake.")] = "hf",
+    writer_base_url: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        help="--writer-backend openai: the server's URL.")] = None,
+) -> None:
+    """Generate a dated probe suite from dated documents (release notes, changelogs, news)."""
+    from alignaudit.recency import generated
+    from alignaudit.recency.probegen.model import GenerateOptions
+
+    described = {"description": description} if description else {}
+    options = _generate_options(GenerateOptions, period=period, per_period=per_period,
+                                limit=limit, seed=seed, name=name or _suite_name(out),
+                                **described)
+    columns = generated.CorpusColumns(
+        text=text_column, date=date_column, title=title_column, group=group_column,
+        url=url_column, section=section_column)
+    backend = _writer(writer, writer_backend, writer_base_url) if writer else None
+    docs = generated.read_corpus(data, columns)
+    suite = generated.generate(docs, options)
+    notes: list[str] = []
+    if backend is not None:
+        typer.echo(f"Phrasing {len(suite.probes)} questions with {backend.info.display_name} ...",
+                   err=True)
+        suite, stats = generated.with_writer(suite, backend)
+        rejected = ", ".join(f"{k} {v}" for k, v in stats.rejected.items())
+        notes.append(f"questions phrased by {stats.writer}: {stats.kept} of {stats.asked} kept; "
+                     f"rejected: {rejected}")
+    generated.write_suite(suite, out, corpus=", ".join(str(p) for p in data), notes=notes)
+    say_stats(suite, out)
+    for note in notes:
+        typer.echo(note, err=True)
+
+
+def _writer(spec: str, kind: str, base_url: str | None) -> Any:
+    """The writer model, its options checked like a run's (before any document is read)."""
+    from alignaudit._util.errors import UsageError
+    from alignaudit.backends.registry import load_backend
+    from alignaudit.config import RunConfig
+
+    try:
+        config = RunConfig.for_run(models=[spec], backend=kind, base_url=base_url)
+    except UsageError as exc:  # say it with this command's option names
+        raise UsageError(str(exc).replace("--backend", "--writer-backend")
+                         .replace("--base-url", "--writer-base-url")) from None
+    return load_backend(config.backend, spec, config.hf, config.server, progress=False)
+
+
+def _suite_name(out: Path) -> str:
+    import re
+
+    stem = out.name.split(".")[0].lower()
+    return re.sub(r"[^a-z0-9-]+", "-", stem).strip("-") or "generated"
+
+
+def _generate_options(model: type[T], **values: object) -> T:
+    """The generator's options, a bad value exiting 2 with the option named."""
+    from pydantic import ValidationError
+
+    from alignaudit._util.errors import UsageError, validation_problems
+
+    try:
+        return model.model_validate(values)
+    except ValidationError as exc:
+        problems = validation_problems(exc.errors())
+        raise UsageError(" ".join(f"--{field.replace('_', '-')} {values.get(field)}: {message}."
+                                  for _, field, message in problems)) from None
+
+
+def say_stats(suite: Any, out: Path) -> None:
+    """What was generated, per period, and what makes the suite weak."""
+    stats = suite.stats
+    levels = ", ".join(f"{n} {k}" for k, n in stats.predictability.items())
+    typer.echo(f"Wrote {out}: {stats.n_selected} probes ({levels}) from {stats.n_documents} "
+               f"documents over {len(stats.probes_per_period)} periods.")
+    for warning in suite.warnings:
+        typer.echo(f"warning: {warning}", err=True)

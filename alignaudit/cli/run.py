@@ -45,6 +45,7 @@ def run(
     reference_size: opt.ReferenceSize = 500,
     embedder: opt.Embedder = None,
     permutations: opt.Permutations = 1000,
+    model_docs: opt.ModelDocs = 400,
     save_embeddings: opt.SaveEmbeddings = None,
     fail_on: opt.FailOn = [],  # noqa: B006
     policy: opt.Policy = None,

@@ -82,6 +82,9 @@ class Documents(Frozen):
         "document starts in its file; None for one-file-per-document folders."
     )
     stats: DataStats = Field(description="What reading and cleaning did.")
+    extras: list[dict[str, str]] = Field(
+        default_factory=list, description="Per document, the extra columns asked for by role "
+        "(``DataOptions.extra_columns``); empty dicts when none were asked for.")
 
 
 # --------------------------------------------------------------------------- public API
@@ -148,7 +151,7 @@ def load_reference_wiki(
 def _merge(chunks: list[Chunk]) -> Chunk:
     merged = Chunk()
     for chunk in chunks:
-        for name in ("texts", "dates", "sources", "positions", "bad"):
+        for name in ("texts", "dates", "sources", "positions", "bad", "extras"):
             getattr(merged, name).extend(getattr(chunk, name))
     return merged
 
@@ -198,6 +201,7 @@ def _finish(chunk: Chunk, files: list[str], options: DataOptions,
         texts=[texts[j] for j in picked], dates=[dates[j] for j in picked],
         sources=[chunk.sources[keep[j]] for j in picked],
         positions=[chunk.positions[keep[j]] for j in picked], stats=stats,
+        extras=[chunk.extras[keep[j]] for j in picked],
     )
 
 

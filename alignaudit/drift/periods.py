@@ -55,28 +55,54 @@ class Trend(Frozen):
 class PeriodView(Frozen):
     """Per-document values grouped by period, with a trend test."""
 
-    period: Literal["month", "quarter"] = Field(description="Grouping.")
+    period: PeriodName = Field(description="Grouping: month, quarter or year.")
     rows: list[PeriodRow] = Field(description="Periods with documents, oldest first.")
     n_undated: int = Field(description="Documents left out (no date or no value).")
     confidence: float = Field(description="Level of the per-period intervals.")
     trend: Trend = Field(description="Spearman trend test and change point.")
 
 
+PeriodName = Literal["month", "quarter", "year"]
+
+
+class DatedValues(Frozen):
+    """A value per dated document (e.g. the model's perplexity), for the cutoff estimate."""
+
+    dates: list[str] = Field(description="ISO date of each document.")
+    values: list[float] = Field(description="Its value, in the same order.")
+MIN_PER_PERIOD = 8
+"""The finest period whose populated periods hold this many documents on average is used."""
+
+
+def choose_period(dates: Sequence[str | None]) -> PeriodName:
+    """Month, quarter or year: the finest grouping in which the populated periods hold at least
+    ``MIN_PER_PERIOD`` dated documents on average (30 years of a few documents a quarter are
+    summarised by year, not by 120 near-empty quarters)."""
+    days = [dt.date.fromisoformat(d[:10]) for d in dates if d]
+    for period in ("month", "quarter"):
+        periods = {_period(day, period)[0] for day in days}
+        if len(days) >= MIN_PER_PERIOD * max(len(periods), 1):
+            return period
+    return "year"
+
+
 def _period(date: dt.date, period: str) -> tuple[str, str]:
     if period == "month":
         return f"{date.year}-{date.month:02d}", date.replace(day=1).isoformat()
+    if period == "year":
+        return f"{date.year}", dt.date(date.year, 1, 1).isoformat()
     q = (date.month - 1) // 3
     return f"{date.year}-Q{q + 1}", dt.date(date.year, 3 * q + 1, 1).isoformat()
 
 
 def by_period(
     dates: Sequence[str | None], values: Sequence[float | None], rng: np.random.Generator,
-    period: Literal["month", "quarter"] = "month", n_boot: int = 1000,
+    period: PeriodName = "month", n_boot: int = 1000,
     confidence: float = 0.95, alpha: float = 0.05, value_name: str = "perplexity",
 ) -> PeriodView:
     """Group values by the period of their ISO date; test for a trend with date."""
-    if period not in ("month", "quarter"):
-        raise ValueError(f"period must be 'month' or 'quarter', not {period!r}")
+    if period not in ("month", "quarter", "year"):
+        raise ValueError(f"period must be 'month', 'quarter' or 'year', not {period!r}")
     pairs = [(dt.date.fromisoformat(d[:10]), float(v)) for d, v in zip(dates, values, strict=True)
              if d and v is not None and math.isfinite(v)]
     groups: dict[tuple[str, str], list[float]] = defaultdict(list)

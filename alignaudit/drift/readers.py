@@ -24,7 +24,8 @@ DEFAULT_MAX_CHARS = 20_000
 TEXT_SUFFIXES = (".txt", ".md")
 OUTPUT_MARKERS = ("results.json", "summary.md")
 """Files whose alignaudit mark makes a folder one of its output folders."""
-SUPPORTED = "a .txt, .md, .jsonl, .csv, .tsv or .parquet file, or a folder of .txt/.md files"
+SUPPORTED = ("a .txt, .md, .jsonl, .csv, .tsv or .parquet file (the text ones may be gzipped, "
+             "e.g. .jsonl.gz), or a folder of .txt/.md files")
 
 _MAGIC = [
     (b"\x89PNG", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"), (b"GIF8", "a GIF image"),
@@ -52,6 +53,10 @@ class DataOptions(Frozen):
     sample: int | None = Field(
         default=None, ge=1, description="Keep a random sample of this many documents."
     )
+    extra_columns: dict[str, str] = Field(
+        default_factory=dict, description="Other columns kept with each document, by role: "
+        "``{\"title\": \"version\"}`` reads column ``version`` as the document's title "
+        "(option ``--title-column``). Only for jsonl/csv/tsv/parquet.")
 
 
 @dataclass
@@ -63,25 +68,33 @@ class Chunk:
     sources: list[str] = field(default_factory=list)
     positions: list[int | None] = field(default_factory=list)
     bad: list[bool] = field(default_factory=list)
+    extras: list[dict[str, str]] = field(default_factory=list)
 
     def add(self, text: str, source: str, position: int | None, bad: bool,
-            date: Any = None) -> None:
+            date: Any = None, extra: dict[str, str] | None = None) -> None:
         self.texts.append(text)
         self.sources.append(source)
         self.positions.append(position)
         self.bad.append(bad)
         self.dates.append(date)
+        self.extras.append(extra or {})
 
 
 # --------------------------------------------------------------------------- dispatch
+def file_type(path: Path) -> str:
+    """The suffix that says how to read ``path``: ``.jsonl`` for ``x.jsonl`` and ``x.jsonl.gz``."""
+    suffixes = [s.lower() for s in path.suffixes]
+    if suffixes and suffixes[-1] == ".gz":
+        suffixes = suffixes[:-1]
+    return suffixes[-1] if suffixes else ""
+
+
 def is_text_input(path: Path) -> bool:
-    return path.is_dir() or path.suffix.lower() in TEXT_SUFFIXES
-
-
+    return path.is_dir() or file_type(path) in TEXT_SUFFIXES
 
 
 def read_any(path: Path, options: DataOptions) -> Chunk:
-    suffix = path.suffix.lower()
+    suffix = file_type(path)
     if path.is_dir():
         return _read_folder(path)
     if written_by_alignaudit(path):
@@ -106,9 +119,14 @@ def read_any(path: Path, options: DataOptions) -> Chunk:
 
 
 # --------------------------------------------------------------------------- bytes -> text
+MAX_GUNZIPPED = 4 << 30
+"""Most bytes a ``.gz`` input may expand to (a guard against decompression bombs)."""
+
+
 def read_bytes(path: Path) -> bytes:
+    """The file's bytes; a ``.gz`` file is decompressed (at most ``MAX_GUNZIPPED`` bytes)."""
     try:
-        return path.read_bytes()
+        data = path.read_bytes()
     except PermissionError:
         raise UserError(
             f"--data {path}: permission denied; this user cannot read the file. Fix its "
@@ -116,6 +134,25 @@ def read_bytes(path: Path) -> bytes:
         ) from None
     except OSError as exc:
         raise UserError(f"--data {path}: cannot read the file ({exc.strerror or exc}).") from None
+    return _gunzip(path, data) if path.suffix.lower() == ".gz" else data
+
+
+def _gunzip(path: Path, data: bytes) -> bytes:
+    import zlib
+
+    inflate = zlib.decompressobj(wbits=47)  # gzip or zlib header, detected
+    try:
+        out = inflate.decompress(data, MAX_GUNZIPPED + 1)
+    except zlib.error as exc:
+        raise UserError(f"--data {path}: not a readable gzip file ({exc}). Check that the "
+                        "download is complete, or give the file uncompressed.") from None
+    if len(out) > MAX_GUNZIPPED:
+        raise UserError(f"--data {path}: it expands to more than {MAX_GUNZIPPED >> 30} GiB; "
+                        "split it into smaller files.")
+    if not inflate.eof:
+        raise UserError(f"--data {path}: not a readable gzip file (it ends before its "
+                        "compressed data does). Check that the download is complete.")
+    return out
 
 
 def _binary_problem(data: bytes) -> str | None:
@@ -246,11 +283,14 @@ def _read_jsonl(path: Path, options: DataOptions) -> Chunk:
         columns.update(dict.fromkeys(record))
         records.append((i, record, bad and "\ufffd" in line))
     text_col, date_col = _columns(path, list(columns), options)
+    extras = _extra_columns(path, list(columns), options)
     chunk = Chunk()
     for i, record, line_bad in records:
         value = _as_text(record.get(text_col), path, f"line {i}", text_col)
+        extra = {role: _as_text(record.get(col), path, f"line {i}", col)
+                 for role, col in extras.items()}
         chunk.add(value, str(path), i, line_bad and "\ufffd" in value,
-                  record.get(date_col) if date_col else None)
+                  record.get(date_col) if date_col else None, extra)
     return chunk
 
 
@@ -270,9 +310,11 @@ def _read_delimited(path: Path, options: DataOptions, sep: str) -> Chunk:
     except pd.errors.EmptyDataError:
         raise UserError(f"--data {path}: the file has no header row or data.") from None
     text_col, date_col = _columns(path, [str(c) for c in frame.columns], options)
+    extras = _extra_columns(path, [str(c) for c in frame.columns], options)
     texts = frame[text_col].tolist()
     return _rows(path, text_col, texts, frame[date_col].tolist() if date_col else None,
-                 [bad and "\ufffd" in t for t in texts])
+                 [bad and "\ufffd" in t for t in texts],
+                 {role: frame[col].tolist() for role, col in extras.items()})
 
 
 def _read_parquet(path: Path, options: DataOptions) -> Chunk:
@@ -286,7 +328,9 @@ def _read_parquet(path: Path, options: DataOptions) -> Chunk:
     try:
         file = pq.ParquetFile(io.BytesIO(data))
         text_col, date_col = _columns(path, list(file.schema_arrow.names), options)
-        table = file.read(columns=[text_col] + ([date_col] if date_col else []))
+        extras = _extra_columns(path, list(file.schema_arrow.names), options)
+        wanted = [text_col] + ([date_col] if date_col else []) + list(extras.values())
+        table = file.read(columns=list(dict.fromkeys(wanted)))
     except UserError:
         raise
     except Exception as exc:  # noqa: BLE001 - pyarrow raises many types for a bad file
@@ -304,15 +348,20 @@ def _read_parquet(path: Path, options: DataOptions) -> Chunk:
             bad.append(False)
         texts.append(value)
     return _rows(path, text_col, texts,
-                 table.column(date_col).to_pylist() if date_col else None, bad)
+                 table.column(date_col).to_pylist() if date_col else None, bad,
+                 {role: table.column(col).to_pylist() for role, col in extras.items()})
 
 
 def _rows(path: Path, column: str, texts: list[Any], dates: list[Any] | None,
-          bad: list[bool]) -> Chunk:
+          bad: list[bool], extras: dict[str, list[Any]] | None = None) -> Chunk:
     chunk = Chunk()
+    extras = extras or {}
     for row, value in enumerate(texts, 1):
         date = dates[row - 1] if dates is not None else None
-        chunk.add(_as_text(value, path, f"row {row}", column), str(path), row, bad[row - 1], date)
+        extra = {role: _as_text(values[row - 1], path, f"row {row}", role)
+                 for role, values in extras.items()}
+        chunk.add(_as_text(value, path, f"row {row}", column), str(path), row, bad[row - 1], date,
+                  extra)
     return chunk
 
 
@@ -329,6 +378,13 @@ def _columns(path: Path, columns: list[str], options: DataOptions) -> tuple[str,
     if options.date_column is not None:
         date_col = _column(path, columns, options.date_column, "--date-column", listed)
     return text_col, date_col
+
+
+def _extra_columns(path: Path, columns: list[str], options: DataOptions) -> dict[str, str]:
+    """The column of each extra role (``--title-column`` ...), each checked like the text's."""
+    listed = ", ".join(f"`{c}`" for c in columns) or "(none)"
+    return {role: _column(path, columns, wanted, f"--{role}-column", listed)
+            for role, wanted in options.extra_columns.items()}
 
 
 def _column(path: Path, columns: list[str], wanted: str, option: str, listed: str) -> str:

@@ -35,7 +35,7 @@ from alignaudit.drift.modelview import (
     novel_terms,
     perplexity_view,
 )
-from alignaudit.drift.periods import PeriodView, by_period
+from alignaudit.drift.periods import DatedValues, PeriodView, by_period, choose_period
 from alignaudit.drift.stats import DriftConfig, DriftStats, compare
 
 Say = Callable[[str], None]
@@ -83,6 +83,9 @@ class DataAlignment(Frozen):
     novel_terms: NovelTerms | None = Field(default=None, description="Terms new to the model.")
     perplexity_by_period: PeriodView | None = Field(default=None, description="Dated data.")
     novelty_by_period: PeriodView | None = Field(default=None, description="Dated data.")
+    dated_perplexity: DatedValues | None = Field(
+        default=None, description="The model's perplexity on each dated document it read (the "
+        "cutoff estimate takes their rise after a date as a signal).")
     perplexity_skipped: str | None = Field(
         default=None, description="Why the model's perplexity (and perplexity by period) was "
         "not measured: a served model without prompt log-probabilities.")
@@ -203,14 +206,14 @@ def model_view(backend: Backend, docs: Documents, ref_texts: list[str], settings
                                      "by period were skipped")
     dates = [docs.dates[i] for i in keep]
     if ppl is not None and any(dates):
-        period = _period(dates)
-        out["perplexity_by_period"] = by_period(dates, ppl.user_perplexities, rng, period=period)
+        period = choose_period(dates)
+        out["perplexity_by_period"] = by_period(dates, ppl.user_perplexities, rng,
+                                                period=period)
+        pairs = [(d, v) for d, v in zip(dates, ppl.user_perplexities, strict=True)
+                 if d and v is not None and v > 0]
+        out["dated_perplexity"] = DatedValues(dates=[d for d, _ in pairs],
+                                              values=[v for _, v in pairs])
     return out
-
-
-def _period(dates: list[str | None]) -> Literal["month", "quarter"]:
-    months = {d[:7] for d in dates if d}
-    return "month" if len(dates) / max(len(months), 1) >= 8 else "quarter"
 
 
 def analyse_data(settings: DataSettings, backend: Backend | None, rng: np.random.Generator,
@@ -236,7 +239,7 @@ def analyse_data(settings: DataSettings, backend: Backend | None, rng: np.random
             say(f"Note: {parts['perplexity_skipped']}.")
     if any(docs.dates):
         parts["novelty_by_period"] = by_period(docs.dates, list(stats.novelty.scores), rng,
-                                               period=_period(docs.dates),
+                                               period=choose_period(docs.dates),
                                                value_name="novelty")
     return DataAlignment(
         data=docs.stats, reference=ref_info, embedder=embedder.name,

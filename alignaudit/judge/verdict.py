@@ -22,6 +22,7 @@ from alignaudit._util.frozen import Frozen
 from alignaudit.judge.metrics import DRIFT_LEVELS, generation_only, read
 
 if TYPE_CHECKING:
+    from alignaudit.recency.cutoff import CutoffEstimate
     from alignaudit.result import ModelAudit
 
 Status = Literal["pass", "warn", "fail", "info"]
@@ -86,6 +87,16 @@ def _by_years(gap: float, warn: float, fail: float) -> Status:
     return "fail" if gap > fail else "warn" if gap > warn else "pass"
 
 
+def _interval(est: CutoffEstimate) -> str:
+    """The interval at the estimate's precision ("2021-Q1–2022-Q1"); quarters for results
+    written before the precision was recorded."""
+    if est.ci_low is None or est.ci_high is None:
+        return "no interval"
+    low = est.ci_low_label or _q(est.ci_low)
+    high = est.ci_high_label or _q(est.ci_high)
+    return _span(low, high) + (f", {est.width_words}" if est.width_words else "")
+
+
 def _has(audit: ModelAudit, kind: str) -> bool:
     return any(p.kind == kind for p in audit.probes)
 
@@ -100,9 +111,7 @@ def cutoff_line(audit: ModelAudit, t: Thresholds) -> VerdictLine:
     if est.status != "estimate" or reading is None:
         shape = {"flat": "no clear drop", "none": "near chance"}.get(est.shape, "no estimate")
         return VerdictLine(**base, status="info", headline=shape, sentence=est.verdict)
-    ci = (_span(_q(est.ci_low), _q(est.ci_high))
-          if est.ci_low is not None and est.ci_high is not None else "no interval")
-    headline = f"{est.cutoff_label} ({est.confidence:.0%} CI {ci})"
+    headline = f"{est.cutoff_label} ({est.confidence:.0%} CI {_interval(est)})"
     if est.shape == "decline" and est.logistic is not None:
         headline = f"thins out after ~{_q(est.logistic.midpoint)}; break {headline}"
     if est.claimed_cutoff is None:

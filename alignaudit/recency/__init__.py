@@ -2,5 +2,6 @@
 through a backend, semantic matching of generations, accuracy by period and the effective cutoff,
 the believed year, and the recency section of a result.
 
-May import: alignaudit._util, alignaudit.backends, alignaudit.config, alignaudit.drift.documents.
+May import: alignaudit._util, alignaudit.backends, alignaudit.config, alignaudit.drift.documents,
+alignaudit.drift.readers (generated suites read data as --data does).
 """

@@ -64,6 +64,10 @@ class ProbeResult(Frozen):
         default=None, description="--semantic-match: best cosine to an accepted answer.")
     generation_semantic_match: bool | None = Field(
         default=None, description="--semantic-match: similarity reached the threshold.")
+    url: str | None = Field(default=None, description="A web page where the fact can be checked "
+                            "(the source document of a generated probe).")
+    writer: str | None = Field(default=None, description="The model that phrased the prompt, if "
+                               "one did (a generated probe's question).")
 
 
 def normalise(text: str) -> str:
@@ -114,7 +118,8 @@ def score_probe(
     return ProbeResult(
         suite=suite, probe_id=probe.id, kind=probe.kind, prompt=probe.prompt,
         event_date=probe.event_date, category=probe.category,
-        predictability=probe.predictability, source=probe.source, choices=choices,
+        predictability=probe.predictability, source=probe.source, url=probe.url,
+        writer=probe.writer, choices=choices,
         chance=k / len(choices) if graded else 1 / len(choices),
         correct=preferred < k if graded else None,
         correct_norm=int(np.argmax(per_byte)) < k if graded else None,

@@ -14,7 +14,7 @@ from pydantic import Field
 from alignaudit._util.dates import date_to_year_fraction
 from alignaudit._util.frozen import Frozen
 from alignaudit.recency.believed import BelievedYear, FactPreference, TimelineAnswer, believed_year
-from alignaudit.recency.cutoff import CutoffEstimate, estimate_cutoff
+from alignaudit.recency.cutoff import CutoffEstimate, DatedScores, estimate_cutoff
 from alignaudit.recency.periods import (
     Outcome,
     PeriodAccuracy,
@@ -149,8 +149,10 @@ def preferences(results: Sequence[ProbeResult]) -> list[FactPreference]:
 
 
 def analyse(results: Sequence[ProbeResult], rng: np.random.Generator, now: float,
-            claimed: float | None = None, n_boot: int = 1000) -> RecencyAnalysis:
-    """The recency findings of one model."""
+            claimed: float | None = None, n_boot: int = 1000,
+            documents: DatedScores | None = None) -> RecencyAnalysis:
+    """The recency findings of one model; ``documents`` (the model's scores on dated data) join
+    the facts in the cutoff estimate."""
     facts = [r for r in results if r.kind == "fact"]
     outs = outcomes(results)
     quarterly = choose_period(outs) == "quarter" if outs else False
@@ -161,7 +163,8 @@ def analyse(results: Sequence[ProbeResult], rng: np.random.Generator, now: float
         by_category=_grouped(facts, "category"),
         by_year=accuracy_by_period(outs, "year") if outs else [],
         by_quarter=accuracy_by_period(outs, "quarter") if quarterly else [],
-        cutoff=estimate_cutoff(outs, rng, n_boot=n_boot, claimed=claimed) if outs else None,
+        cutoff=estimate_cutoff(outs, claimed=claimed, documents=documents)
+        if outs or documents else None,
         believed=believed_year(prefs, rng, now=now, n_boot=n_boot) if prefs else None,
         confabulation=confabulation(results),
     )

@@ -11,10 +11,11 @@ from __future__ import annotations
 import difflib
 import hashlib
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from alignaudit._util.dates import check_date
@@ -24,6 +25,7 @@ from alignaudit._util.frozen import Frozen
 from alignaudit._util.safe_yaml import YamlDocument, read_yaml
 
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+URL_RE = re.compile(r"^https?://[^\s<>\"']+$", re.IGNORECASE)
 MIN_DISTRACTORS = 3
 
 Predictability = Literal["low", "medium", "high"]
@@ -89,6 +91,10 @@ class Probe(Frozen):
         default="medium", description="Could it be guessed without knowing the event?"
     )
     source: str = Field(description="Where a reader can check the fact.")
+    url: str | None = Field(default=None, description="A web page (http or https) where the "
+                            "fact can be checked; the report links to it.")
+    writer: str | None = Field(default=None, description="The model that phrased the prompt as "
+                               "a question (probes generate --writer); None when no model did.")
     control: bool = Field(default=False, description="A fabricated event (no correct answer).")
 
     @field_validator("id")
@@ -102,6 +108,13 @@ class Probe(Frozen):
     @classmethod
     def _event_date(cls, v: Any) -> str | None:
         return None if v is None else check_date(v)
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, v: str | None) -> str | None:
+        if v is not None and not URL_RE.match(v):
+            raise ValueError(f"{v!r}: give an http:// or https:// address")
+        return v
 
     @field_validator("prompt", "source", "category")
     @classmethod
@@ -293,3 +306,22 @@ def resolve_suites(specs: Iterable[str]) -> list[Suite]:
     if len(set(seen)) != len(seen):
         raise UserError(f"The same suite name is given twice in --probes: {seen}.")
     return suites
+
+
+def limit_probes(probes: Sequence[Probe], limit: int, rng: np.random.Generator) -> list[Probe]:
+    """At most ``limit`` probes spread over event years (undated probes are one more group):
+    groups take turns in a seeded order, each giving a seeded random probe of its own, so a
+    quick trial sees every year, not the first ones. The suite's order is kept."""
+    if limit >= len(probes):
+        return list(probes)
+    groups: dict[str, list[int]] = {}
+    for i, probe in enumerate(probes):
+        groups.setdefault((probe.event_date or "undated")[:4], []).append(i)
+    queues = [list(rng.permutation(members)) for _, members in sorted(groups.items())]
+    turns = [queues[i] for i in rng.permutation(len(queues))]
+    picked: list[int] = []
+    while len(picked) < limit:
+        for queue in turns:
+            if queue and len(picked) < limit:
+                picked.append(int(queue.pop()))
+    return [probes[i] for i in sorted(picked)]

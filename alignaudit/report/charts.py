@@ -324,7 +324,8 @@ class PeriodSeries:
 
 def _period_x(start: str, period: str) -> float:
     year, month = int(start[:4]), int(start[5:7])
-    return year + (month - 1) / 12 + (1.5 if period == "quarter" else 0.5) / 12
+    middle = {"month": 0.5, "quarter": 1.5, "year": 6.0}.get(period, 0.5)  # months into it
+    return year + (month - 1 + middle) / 12
 
 
 def period_chart(series: Sequence[PeriodSeries], ylabel: str, key: str, log: bool = False,

@@ -32,6 +32,12 @@ def console_summary(audit: ModelAudit) -> str:
             lines.append(f"    {row.label}  {row.accuracy:5.0%}  {interval}  n={row.n:<3} {bar}")
     if rec.cutoff is not None:
         lines.append(f"  cutoff: {rec.cutoff.verdict}")
+        for signal in rec.cutoff.signals:
+            own = signal.label_date if signal.status == "estimate" else "no estimate"
+            lines.append(f"    {signal.label} alone: {own} ({signal.ci_label}; n={signal.n})")
+        for note in (rec.cutoff.disagreement, rec.cutoff.power_note):
+            if note:
+                lines.append(f"    {note}")
     if rec.believed is not None:
         lines.append(f"  believed year: {rec.believed.verdict}")
     if rec.confabulation is not None and rec.confabulation.rate is not None:

@@ -84,3 +84,12 @@ def slug(*parts: str) -> str:
     if clean != raw or not clean:
         clean += "-" + hashlib.sha256(raw.encode()).hexdigest()[:6]
     return clean
+
+
+WEB_LINK = re.compile(r"^https?://[^\s<>\"'`]+$", re.IGNORECASE)
+
+
+def weblink(url: str | None) -> str:
+    """``url`` when it is a plain http(s) address a reader may follow, else "" (no link is
+    drawn): a hand-edited results.json cannot smuggle a ``javascript:`` or ``data:`` link in."""
+    return url if url and len(url) <= 2000 and WEB_LINK.match(url) else ""

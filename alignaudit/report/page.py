@@ -16,7 +16,6 @@ The drift section's view (``drift_page``) is in :mod:`alignaudit.report.drift_vi
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -42,6 +41,7 @@ from alignaudit.report.format import (
     quarter,
     seconds,
     slug,
+    weblink,
     when,
 )
 from alignaudit.result import AuditResult, Measurement, atomic_write
@@ -64,7 +64,7 @@ def _environment() -> Any:
     )
     env.filters.update(pct=pct, num=num, mb=megabytes, quarter=quarter, month=month,
                        cut=cut, md=markdown_cell, seconds=seconds, when=when,
-                       years=years)
+                       years=years, weblink=weblink)
     return env
 
 
@@ -222,10 +222,7 @@ def method_numbers(cols: Sequence[Column]) -> dict[str, Any]:
     """The settings the Methods section quotes, from the first model with a cutoff estimate."""
     est = next((c.audit.recency.cutoff for c in cols
                 if c.audit.recency is not None and c.audit.recency.cutoff is not None), None)
-    found = re.search(r"(\d[\d,]*) shuffles", est.p_value_method) if est else None
-    return {"n_perm": found.group(1) if found else "1000",
-            "n_boot": est.n_boot if est and est.n_boot else 1000,
-            "confidence": est.confidence if est else 0.9}
+    return {"confidence": est.confidence if est else 0.9}
 
 
 # ------------------------------------------------------------------------------ rendering

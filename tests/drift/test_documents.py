@@ -360,3 +360,37 @@ def test_a_date_far_outside_the_calendar_is_a_missing_date(tmp_path: Path) -> No
     path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     docs = load_documents([path], DataOptions(text_column="text", date_column="date"))
     assert docs.dates == [None, "0001-01-01", "2023-03-04"] and docs.stats.n_bad_dates == 1
+
+
+def test_extra_columns_travel_with_their_documents(tmp_path: Path) -> None:
+    rows = [{"body": f"entry {i}", "day": f"2024-0{i + 1}-01", "release": f"v{i}",
+             "link": f"https://example.org/{i}"} for i in range(3)]
+    rows.append({"body": "entry 0", "day": "2024-05-01", "release": "dup", "link": ""})
+    path = tmp_path / "notes.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    options = DataOptions(text_column="body", date_column="day",
+                          extra_columns={"title": "release", "url": "link"})
+    docs = load_documents([path], options)
+    assert docs.texts == ["entry 0", "entry 1", "entry 2"]  # the duplicate went, with its extras
+    assert docs.extras == [{"title": f"v{i}", "url": f"https://example.org/{i}"} for i in range(3)]
+    csv = tmp_path / "notes.csv"
+    csv.write_text("body,release\nhello,v9\n", encoding="utf-8")
+    docs = load_documents([csv], DataOptions(text_column="body",
+                                             extra_columns={"title": "release"}))
+    assert docs.extras == [{"title": "v9"}]
+    with pytest.raises(UserError, match="--title-column relase: .*no such column.*`release`"):
+        load_documents([csv], DataOptions(text_column="body", extra_columns={"title": "relase"}))
+
+
+def test_gzipped_inputs_are_read_like_the_plain_ones(tmp_path: Path) -> None:
+    import gzip
+
+    plain = tmp_path / "a.jsonl"
+    plain.write_text('{"t": "one"}\n{"t": "two"}\n', encoding="utf-8")
+    packed = tmp_path / "b.jsonl.gz"
+    packed.write_bytes(gzip.compress(plain.read_bytes()))
+    assert load_documents([packed], DataOptions(text_column="t")).texts == ["one", "two"]
+    broken = tmp_path / "c.jsonl.gz"
+    broken.write_bytes(gzip.compress(plain.read_bytes())[:12])
+    with pytest.raises(UserError, match="c.jsonl.gz: not a readable gzip file"):
+        load_documents([broken], DataOptions(text_column="t"))

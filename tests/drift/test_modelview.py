@@ -261,3 +261,18 @@ def test_novel_count_follows_the_rule_not_the_top_list():
                        reference_docs=40, reference_novelty=0.5, zipf=4.5, score=0.0,
                        examples=[])
     assert not is_novel(common)
+
+
+def test_periods_adapt_to_how_dense_the_dates_are():
+    from alignaudit.drift.periods import by_period, choose_period
+
+    monthly = [f"2024-{m:02d}-{d:02d}" for m in range(1, 13) for d in range(1, 11)]
+    quarterly = [f"2024-{m:02d}-01" for m in range(1, 13) for _ in range(3)]
+    sparse = [f"{y}-{q * 3 + 1:02d}-01" for y in range(1996, 2026) for q in range(4)]
+    assert choose_period(monthly) == "month"
+    assert choose_period(quarterly) == "quarter"
+    assert choose_period(sparse) == "year"  # 30 years of one document a quarter
+    view = by_period(sparse, [1.0] * len(sparse), np.random.default_rng(0), period="year",
+                     n_boot=50)
+    assert [r.label for r in view.rows][:2] == ["1996", "1997"] and len(view.rows) == 30
+    assert all(r.n == 4 for r in view.rows)

@@ -190,8 +190,10 @@ def remote_references(page: str) -> list[str]:
         if tag in {"link", "script", "img", "image", "use", "iframe", "object", "base"} and \
                 re.match(r"(https?:)?//", href):
             found.append(f"<{tag} href={href}>")
-        if tag == "a" and href and not href.startswith("#"):
-            found.append(f"<a href={href}>")
+        rel = (attrs.get("rel") or "").split()
+        if tag == "a" and href and not href.startswith("#") and not (
+                re.match(r"https?://", href) and "noreferrer" in rel):
+            found.append(f"<a href={href}>")  # only anchors, or a source's web page (not fetched)
     return found
 
 

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from scipy.special import expit
 
 from alignaudit._util.dates import date_to_year_fraction, year_fraction_to_label
-from alignaudit.recency.cutoff import CutoffEstimate, CutoffSettings, estimate_cutoff
+from alignaudit.recency.cutoff import CutoffEstimate, DatedScores, estimate_cutoff
 from alignaudit.recency.periods import (
     Outcome,
     accuracy_by_period,
@@ -21,8 +21,6 @@ from alignaudit.recency.periods import (
 )
 
 Knowledge = Callable[[np.ndarray], np.ndarray]
-# Cheaper permutation test for the many simulations; the default stays 1000.
-FAST = CutoffSettings(n_perm=200)
 
 
 def simulate(rng: np.random.Generator, n: int, knowledge: Knowledge, start: float = 2012.0,
@@ -112,12 +110,12 @@ def test_generation_scored_outcomes_put_chance_at_their_guess_rate() -> None:
                     n_choices=4, guess_rate=0.0)
             for i, (d, h) in enumerate(zip(dates, hit, strict=True))]
     assert outs[0].chance == 0.0
-    step = estimate_cutoff(outs, np.random.default_rng(1), n_boot=100).step
+    step = estimate_cutoff(outs).step
     assert step is not None and not step.b_floored
     assert step.chance_after == 0.0 and 0.0 < step.b < 0.15
     assert 2018.0 <= step.t <= 2020.0
     ranked = [o.model_copy(update={"guess_rate": None}) for o in outs]
-    floored = estimate_cutoff(ranked, np.random.default_rng(1), n_boot=100).step
+    floored = estimate_cutoff(ranked).step
     assert floored is not None and floored.b == pytest.approx(0.25)  # the ranking floor
 
 
@@ -152,66 +150,53 @@ def test_choose_period() -> None:
     assert choose_period([]) == "year"
 
 
-# ---------------------------------------------------------------------------- cutoff: simulations
+# ---------------------------------------------------------------------------- the cutoff estimate
+# The estimator's calibration across sizes and shapes is in test_changepoint.py; these tests
+# check what the recency section builds from it.
 
 
-def _recovery_and_coverage(n_sims: int, n: int, accuracy: float, start: float, end: float,
-                           truth_range: tuple[float, float]) -> tuple[float, float]:
-    hits = covered = 0
-    for seed in range(n_sims):
-        rng = np.random.default_rng(seed)
-        truth = float(rng.uniform(*truth_range))
-        probes = simulate(rng, n, step_knowledge(truth, accuracy), start, end)
-        est = estimate_cutoff(probes, rng, n_boot=300, settings=FAST)
-        if est.status == "estimate":
-            assert est.cutoff is not None and est.ci_low is not None and est.ci_high is not None
-            hits += abs(est.cutoff - truth) <= 0.25
-            covered += est.ci_low <= truth <= est.ci_high
-    return hits / n_sims, covered / n_sims
-
-
-def test_step_recovers_known_cutoff_and_interval_covers() -> None:
-    """Settings: 400 four-choice probes over 2016-2026 (40 a year), accuracy 0.75 before the
-    cutoff (Gemma-3-270M's level on older events) and chance after it, cutoff uniform in
-    2018-2024; 300 resamples per simulation for speed (the default is 1000).
-
-    Placing a change to +-0.25 year is information-limited. With 200 probes over 2012-2026 and
-    accuracy 0.75, even an oracle that knows both accuracies gets within a quarter ~75% of the
-    time (the best possible window estimator ~81%); this estimator gets 73%, so the recovery
-    check needs ~40 probes a year. Measured over 1000 simulations with 1000 resamples: recovery
-    94.5%, coverage of the 90% interval 89.0%, median interval width 0.47 years."""
-    recovery, coverage = _recovery_and_coverage(300, 400, 0.75, 2016.0, 2026.0, (2018.0, 2024.0))
-    assert recovery >= 0.90
-    assert 0.85 <= coverage <= 0.95
-
-
-def test_interval_coverage_at_realistic_counts() -> None:
-    """200 probes over 2012-2026, accuracy 0.7 before the cutoff: the point estimate is within
-    a quarter only ~67% of the time, and the 90% interval says so by being wide enough (median
-    1.5 years) to cover the truth; 88% over 1000 simulations."""
-    _, coverage = _recovery_and_coverage(200, 200, 0.7, 2012.0, 2026.0, (2016.0, 2023.0))
-    assert 0.85 <= coverage <= 0.95
+def test_step_result_fields_and_claim() -> None:
+    rng = np.random.default_rng(3)
+    probes = simulate(rng, 200, step_knowledge(2021.3, 0.75))
+    est = estimate_cutoff(probes, claimed=2023.75)
+    assert est.status == "estimate" and est.shape == "step"
+    assert est.cutoff is not None and est.step is not None and est.logistic is not None
+    assert est.ci_low is not None and est.ci_high is not None
+    assert est.ci_low <= 2021.3 <= est.ci_high and est.ci_low <= est.cutoff <= est.ci_high
+    assert est.step.a > est.step.b >= est.step.chance_after
+    assert est.step.n_before + est.step.n_after == 200
+    assert est.log_bayes_factor is not None and est.log_bayes_factor > 3
+    assert est.difference_years == pytest.approx(est.cutoff - 2023.75)
+    assert est.claimed_label == "2023-Q4" and est.precision in ("month", "quarter")
+    assert est.cutoff_label and est.cutoff_label[:4] == str(int(est.cutoff))
+    assert est.verdict.startswith("Knowledge stops around") and "claimed 2023-Q4" in est.verdict
+    assert "known to within" in est.width_words and est.power_note
+    assert est.signals == [] and est.disagreement == ""  # one suite: one signal
+    assert CutoffEstimate.model_validate_json(est.model_dump_json()) == est
 
 
 def test_chance_everywhere_gives_no_estimate() -> None:
     no_estimate = 0
-    for seed in range(100):
+    for seed in range(40):
         rng = np.random.default_rng(seed)
-        probes = simulate(rng, 200, lambda d: np.zeros_like(d))
-        est = estimate_cutoff(probes, rng, n_boot=200, settings=FAST)
+        est = estimate_cutoff(simulate(rng, 200, lambda d: np.zeros_like(d)))
         no_estimate += est.status == "no_estimate"
         if est.status == "no_estimate":
             assert est.cutoff is None and est.reason
             assert est.verdict.startswith("No knowledge cutoff")
-    assert no_estimate >= 95
+    assert no_estimate >= 38
 
 
 def test_too_few_probes_gives_no_estimate() -> None:
-    rng = np.random.default_rng(0)
-    probes = simulate(rng, 25, step_knowledge(2020.0, 0.9))
-    est = estimate_cutoff(probes, rng)
+    est = estimate_cutoff(simulate(np.random.default_rng(0), 12, step_knowledge(2020.0, 0.9)))
     assert est.status == "no_estimate" and est.shape == "none" and est.cutoff is None
-    assert "25 usable probes" in est.reason and est.step is None
+    assert "only 12 probes" in est.reason
+
+
+def test_no_dated_fact_of_low_predictability_is_said() -> None:
+    est = estimate_cutoff([_probe(2020.0, True, pred="high")])
+    assert est.status == "no_estimate" and est.n_excluded_predictable == 1
+    assert "no dated facts of low or medium predictability" in est.verdict
 
 
 def test_predictable_probes_are_excluded() -> None:
@@ -219,85 +204,69 @@ def test_predictable_probes_are_excluded() -> None:
     probes = simulate(rng, 200, step_knowledge(2020.0, 0.75))
     # scheduled events after the cutoff that the model "gets right" by guessing
     scheduled = [_probe(2022.0 + i / 20, True, pred="high") for i in range(40)]
-    est = estimate_cutoff(probes + scheduled, np.random.default_rng(7), settings=FAST)
+    est = estimate_cutoff(probes + scheduled)
     assert est.n_used == 200 and est.n_excluded_predictable == 40
-    alone = estimate_cutoff(probes, np.random.default_rng(7), settings=FAST)
-    assert est.model_copy(update={"n_excluded_predictable": 0}) == alone
+    assert est.model_copy(update={"n_excluded_predictable": 0}) == estimate_cutoff(probes)
     assert est.status == "estimate" and est.ci_low is not None and est.ci_high is not None
     assert est.ci_low <= 2020.0 <= est.ci_high
 
 
 def test_flat_knowledge_gives_no_estimate() -> None:
-    rng = np.random.default_rng(2)
-    probes = simulate(rng, 200, lambda d: np.full_like(d, 0.6))
-    est = estimate_cutoff(probes, rng, settings=FAST)
+    est = estimate_cutoff(simulate(np.random.default_rng(2), 200, lambda d: np.full_like(d, 0.6)))
     assert est.status == "no_estimate" and est.shape == "flat"
-    assert est.p_value is not None and est.p_value >= 0.05
-    assert "no significant drop" in est.reason
+    assert "no clear change" in est.reason or "spans most of the dated range" in est.reason
 
 
-def _shapes(knowledge: Knowledge, n: int, seeds: range) -> list[str]:
-    shapes: list[str] = []
-    for seed in seeds:
-        rng = np.random.default_rng(seed)
-        est = estimate_cutoff(simulate(rng, n, knowledge), rng, n_boot=200, settings=FAST)
-        shapes.append(est.shape)
-    return shapes
-
-
-def test_gradual_decline_is_labelled_decline() -> None:
-    """Knowledge thinning out linearly from 0.8 (2014) to nothing (2025), 300 probes. Telling a
-    decline from a step needs data: at 300 probes it is recognised ~85% of the time."""
-    shapes = _shapes(lambda d: np.clip(0.8 * (2025.0 - d) / 11.0, 0.0, 0.8), 300, range(20))
-    assert shapes.count("decline") >= 14
-
-
-def test_sharp_drop_is_labelled_step() -> None:
-    shapes = _shapes(step_knowledge(2020.0, 0.7), 300, range(20))
-    assert shapes.count("step") >= 18
-
-
-def test_decline_verdict_wording() -> None:
+def test_gradual_decline_is_labelled_and_worded_as_one() -> None:
     rng = np.random.default_rng(0)
-    probes = simulate(rng, 400, lambda d: 0.85 * expit(-(d - 2018.5) / 2.0))
-    est = estimate_cutoff(probes, rng, settings=FAST)
+    probes = simulate(rng, 600, lambda d: 0.85 * expit(-(d - 2018.5) / 1.2))
+    est = estimate_cutoff(probes)
     assert est.shape == "decline" and est.status == "estimate"
-    assert est.verdict.startswith("Knowledge thins out after")
-    assert est.logistic is not None and est.logistic.width_years > 2.0
-
-
-def test_step_result_fields_and_claim() -> None:
-    rng = np.random.default_rng(3)
-    probes = simulate(rng, 200, step_knowledge(2021.3, 0.75))
-    est = estimate_cutoff(probes, rng, claimed=2023.75)
-    assert est.status == "estimate" and est.shape == "step" and est.n_boot == 1000
-    assert est.cutoff is not None and est.step is not None and est.logistic is not None
-    assert est.step.gap_low < est.cutoff < est.step.gap_high
-    assert est.step.a > est.step.b >= est.step.chance_after
-    assert est.step.n_before + est.step.n_after == 200
+    assert est.verdict.startswith("Knowledge thins out")
+    assert est.fall_years is not None and est.fall_years > 1.5
     assert est.ci_low is not None and est.ci_high is not None
-    assert est.ci_low <= est.cutoff <= est.ci_high
-    assert est.p_value is not None and est.p_value < 0.01
-    assert est.difference_years == pytest.approx(est.cutoff - 2023.75)
-    assert est.claimed_label == "2023-Q4" and est.cutoff_label == year_fraction_to_label(est.cutoff)
-    assert est.verdict.startswith("Knowledge stops around") and "claimed 2023-Q4" in est.verdict
-    assert CutoffEstimate.model_validate_json(est.model_dump_json()) == est
+    assert est.ci_low <= 2018.5 <= est.ci_high  # the estimand of a decline is its midpoint
 
 
-def test_estimate_is_deterministic_given_seed() -> None:
+def test_each_suite_is_a_signal_and_documents_join_them() -> None:
+    rng = np.random.default_rng(5)
+    shipped = simulate(rng, 120, step_knowledge(2021.0, 0.7))
+    generated = [o.model_copy(update={"suite": "generated", "probe_id": f"g{o.probe_id}"})
+                 for o in simulate(rng, 400, step_knowledge(2021.0, 0.8), 2016.0, 2026.0)]
+    dates = rng.uniform(2016.0, 2026.0, 600)
+    scores = rng.normal(3.0, 0.4, 600) + np.where(dates > 2021.0, 0.5, 0.0)
+    docs = DatedScores(dates=list(dates), scores=list(scores))
+    est = estimate_cutoff(shipped + generated, documents=docs)
+    assert [s.name for s in est.signals] == ["generated", "synthetic", "documents"]
+    assert [s.kind for s in est.signals] == ["probes", "probes", "documents"]
+    assert est.status == "estimate" and est.ci_low is not None and est.ci_high is not None
+    assert est.ci_low <= 2021.0 <= est.ci_high
+    alone = next(s for s in est.signals if s.name == "synthetic")
+    assert est.ci_high - est.ci_low < alone.ci_high - alone.ci_low  # together is narrower
+    assert "(all signals together)" in est.verdict and est.disagreement == ""
+
+
+def test_signals_that_disagree_are_said_to() -> None:
+    rng = np.random.default_rng(6)
+    facts = simulate(rng, 400, step_knowledge(2018.0, 0.8), 2014.0, 2026.0)
+    dates = rng.uniform(2014.0, 2026.0, 2000)
+    scores = rng.normal(3.0, 0.3, 2000) + np.where(dates > 2023.0, 0.6, 0.0)
+    est = estimate_cutoff(facts, documents=DatedScores(dates=list(dates), scores=list(scores)))
+    assert "disagree" in est.disagreement and "your dated documents say 2023" in est.disagreement
+    assert "the synthetic facts say 2018" in est.disagreement
+
+
+def test_estimate_is_deterministic_and_order_free() -> None:
     probes = simulate(np.random.default_rng(4), 200, step_knowledge(2019.6, 0.7))
-    first = estimate_cutoff(probes, np.random.default_rng(11))
-    second = estimate_cutoff(probes, np.random.default_rng(11))
-    assert first == second
-    # the input order does not matter either
-    assert estimate_cutoff(probes[::-1], np.random.default_rng(11)) == first
+    first = estimate_cutoff(probes)
+    assert estimate_cutoff(probes) == first
+    assert estimate_cutoff(probes[::-1]) == first
 
 
 def test_step_floors_after_accuracy_at_chance() -> None:
     # every probe after 2020 wrong: raw after-accuracy 0 is below chance 0.25 and is floored
     probes = [_probe(2012 + i / 10, i % 4 != 0) for i in range(80)]
     probes += [_probe(2020.05 + i / 10, False) for i in range(50)]
-    est = estimate_cutoff(probes, np.random.default_rng(0), settings=FAST)
+    est = estimate_cutoff(probes)
     assert est.step is not None and est.step.b_floored and est.step.b == pytest.approx(0.25)
     assert est.step.gap_low == pytest.approx(2019.9) and est.step.gap_high == pytest.approx(2020.05)
-

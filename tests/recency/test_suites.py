@@ -246,3 +246,20 @@ def test_yaml_pyyaml_cannot_read_is_a_message(tmp_path, text, said):
     scanning); each of these is now a message naming the file and line, at once."""
     path = write(tmp_path, text)
     assert said in error_of(path)
+
+
+def test_limit_spreads_probes_over_the_years_and_keeps_the_order():
+    import numpy as np
+
+    from alignaudit.recency.suites import limit_probes
+
+    probes = resolve_suites(["recency"])[0].probes
+    years = {p.event_date[:4] for p in probes if p.event_date}
+    picked = limit_probes(probes, 60, np.random.default_rng(0))
+    assert len(picked) == 60 and len({p.id for p in picked}) == 60
+    assert {p.event_date[:4] for p in picked if p.event_date} == years  # every year, not 2012-16
+    order = {p.id: i for i, p in enumerate(probes)}
+    assert [order[p.id] for p in picked] == sorted(order[p.id] for p in picked)
+    assert [p.id for p in limit_probes(probes, 60, np.random.default_rng(0))] == \
+        [p.id for p in picked]
+    assert limit_probes(probes, 10_000, np.random.default_rng(0)) == list(probes)

@@ -261,3 +261,18 @@ def test_charts_are_deterministic_and_escape_text():
     assert "http://" not in one.split(">", 1)[1]  # only the xmlns declarations
     assert charts.accuracy_chart([charts.Series("x", "#000", None)]) == ""
     assert RecencyAnalysis  # imported for readers: the chart input type
+
+
+def test_a_probe_with_a_web_page_links_to_it_and_only_to_http(single):
+    audit = single.models[0]
+    probes = list(audit.probes)
+    probes[0] = probes[0].model_copy(update={"url": "https://example.org/notes#1.2",
+                                             "source": "notes.jsonl:12"})
+    probes[1] = probes[1].model_copy(update={"url": "javascript:alert(1)",
+                                             "source": "evil.jsonl:3"})
+    result = single.model_copy(update={"models": [audit.model_copy(update={"probes": probes})]})
+    page = report.render(result, rendered_at=STAMP)
+    assert ('<a href="https://example.org/notes#1.2" rel="noopener noreferrer nofollow">'
+            'notes.jsonl:12</a>') in page
+    assert "javascript:" not in page and "evil.jsonl:3" in page
+    assert remote_references(page) == []

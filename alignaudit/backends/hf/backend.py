@@ -26,7 +26,7 @@ from alignaudit.backends.base import (
     Usage,
     cut_at_stop,
 )
-from alignaudit.backends.hf import packing
+from alignaudit.backends.hf import packing, rolling
 from alignaudit.backends.hf.load import first_line, load_model
 from alignaudit.backends.hf.memory import free_memory, is_out_of_memory
 from alignaudit.backends.hf.options import LoadOptions
@@ -46,6 +46,23 @@ class _Request:
     ctx: list[int]
     cont: list[int]
     fixed: bool = False
+
+
+@dataclass(frozen=True)
+class _Packed:
+    """How a verb uses prefix-tree packing (:meth:`HFBackend._score_packed`)."""
+
+    verb: str
+    """Journal verb of its batches."""
+    growth: int
+    """``packing.build_rows`` growth: 2 for prompts and their choices, 1 for perplexity."""
+    greedy: bool
+    """Whether its scores need the greedy flag (an argmax over the vocabulary)."""
+    desc: str
+
+
+_LIKELIHOOD = _Packed("tree", growth=2, greedy=True, desc="Scoring")
+_ROLLING = _Packed("rolling", growth=1, greedy=False, desc="Perplexity")
 
 
 class HFBackend(Backend):
@@ -88,6 +105,13 @@ class HFBackend(Backend):
     def encode(self, text: str) -> list[int]:
         return list(self.tokenizer(text, add_special_tokens=False)["input_ids"])
 
+    def encode_many(self, texts: Sequence[str]) -> list[list[int]]:
+        """``encode`` of each text, in one call to the tokenizer."""
+        if not texts:
+            return []
+        encoded = self.tokenizer(list(texts), add_special_tokens=False)["input_ids"]
+        return [list(ids) for ids in encoded]
+
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         return [len(self.encode(t)) for t in texts]
 
@@ -117,37 +141,33 @@ class HFBackend(Backend):
     # ----------------------------------------------------------------- verbs
     def loglikelihood(self, pairs: Sequence[tuple[str, str]]) -> list[Loglikelihood]:
         requests = [self.encode_pair(c, x) for c, x in pairs]
-        scored = self._score_packed(requests) if self.options.pack else None
+        scored = self._score_packed(requests, _LIKELIHOOD) if self.options.pack else None
         if scored is None:
-            scored = self._score(requests, desc="Scoring")
+            scored = list(self._score(requests, desc="Scoring"))
         return [
             Loglikelihood(
-                logprob=lp, is_greedy=greedy, n_tokens=len(r.cont), boundary_fixed=r.fixed,
+                logprob=lp, is_greedy=bool(greedy), n_tokens=len(r.cont), boundary_fixed=r.fixed,
                 truncated=len(r.ctx) + len(r.cont) - 1 > self.context_length,
             )
             for r, (lp, greedy) in zip(requests, scored, strict=True)
         ]
 
     def perplexity(self, texts: Sequence[str]) -> list[Perplexity]:
+        """Rolling perplexity of each text: windows packed side by side (see
+        :mod:`alignaudit.backends.hf.rolling`), or one padded pass per window without packing."""
         window = min(self.context_length, self.options.max_window)
+        encoded = self.encode_many(texts)
         requests: list[_Request] = []
         owners: list[int] = []
-        for i, text in enumerate(texts):
-            tokens = self.encode(text)
-            for start in range(0, len(tokens), window):
-                prev = [tokens[start - 1]] if start else [self._start_token()]
-                requests.append(_Request(prev, tokens[start : start + window]))
+        for i, tokens in enumerate(encoded):
+            for ctx, cont in rolling.windows(tokens, window, self._start_token()):
+                requests.append(_Request(ctx, cont))
                 owners.append(i)
-        scored = self._score(requests, desc="Perplexity")
-        nll = [0.0] * len(texts)
-        count = [0] * len(texts)
-        for owner, req, (lp, _) in zip(owners, requests, scored, strict=True):
-            nll[owner] -= lp
-            count[owner] += len(req.cont)
-        return [
-            Perplexity(nll=nll[i], n_tokens=count[i], n_words=len(t.split()))
-            for i, t in enumerate(texts)
-        ]
+        scored = self._score_packed(requests, _ROLLING) if self.options.pack else None
+        if scored is None:
+            scored = list(self._score(requests, desc="Perplexity"))
+        return rolling.per_text(texts, owners, [len(r.cont) for r in requests],
+                                [lp for lp, _ in scored])
 
     def generate(
         self, prompts: Sequence[str], max_new_tokens: int = 24, stop: Sequence[str] = ("\n",)
@@ -321,24 +341,28 @@ class HFBackend(Backend):
             limit = min(limit, window)
         return min(PACK_ROW, limit), limit
 
-    def _score_packed(self, requests: list[_Request]) -> list[tuple[float, bool]] | None:
-        """Score with prefix-tree packing; None when this model cannot be packed exactly."""
+    def _score_packed(self, requests: list[_Request], mode: _Packed
+                      ) -> list[tuple[float, bool | None]] | None:
+        """Score with prefix-tree packing; None when this model cannot be packed exactly.
+
+        The greedy flag is None where ``mode`` needs none (rows of perplexity windows)."""
         if self.usage.extra.get("packing") is False:
             return None
         capacity, limit = self._pack_capacity()
         rows, leftovers = packing.build_rows(
-            [r.ctx for r in requests], [r.cont for r in requests], capacity, limit)
+            [r.ctx for r in requests], [r.cont for r in requests], capacity, limit, mode.growth)
         if not rows:
             return None
         if "packing" not in self.usage.extra and not self._packing_agrees(requests, rows[0]):
             return None
-        results: list[tuple[float, bool]] = [(0.0, True)] * len(requests)
+        results: list[tuple[float, bool | None]] = [(0.0, True)] * len(requests)
         order = sorted(range(len(rows)), key=lambda i: -len(rows[i]))
         started = time.perf_counter()
-        for batch in self._batches(order, [len(r) for r in rows], "Scoring"):
+        for batch in self._batches(order, [len(r) for r in rows], mode.desc):
             chunk = [rows[i] for i in batch]
             payload = [[[requests[k].ctx, requests[k].cont] for k in r.owners] for r in chunk]
-            scored = self._run_batch("tree", payload, chunk, self._score_rows)
+            scored = self._run_batch(mode.verb, payload, chunk,
+                                     lambda rs: self._score_rows(rs, mode.greedy))
             for row, scores in zip(chunk, scored, strict=True):
                 for owner, value in zip(row.owners, scores, strict=True):
                     results[owner] = (value[0], value[1])
@@ -347,11 +371,12 @@ class HFBackend(Backend):
         self.usage.score_seconds += time.perf_counter() - started
         if leftovers:
             for i, value in zip(leftovers, self._score([requests[i] for i in leftovers],
-                                                       desc="Scoring"), strict=True):
+                                                       desc=mode.desc), strict=True):
                 results[i] = value
         return results
 
-    def _score_rows(self, rows: list[packing.Row]) -> list[list[tuple[float, bool]]]:
+    def _score_rows(self, rows: list[packing.Row], greedy: bool = True
+                    ) -> list[list[tuple[float, bool | None]]]:
         """Scores of every request in ``rows``, one list per row (the unit of halving)."""
         import torch
 
@@ -361,39 +386,13 @@ class HFBackend(Backend):
         tensors = {k: v.to(device) for k, v in tensors.items()}
         spec = packing.readout(rows)
         with torch.inference_mode():
-            logits = self._logits_at(tensors, spec.rows, spec.cols)
-        flat = packing.scores_from_logits(logits, spec)
+            logits = packing.logits_at(self.model, tensors, spec.rows, spec.cols)
+        flat = packing.scores_from_logits(logits, spec, greedy)
         out, k = [], 0
         for row in rows:
             out.append(flat[k : k + len(row.owners)])
             k += len(row.owners)
         return out
-
-    def _logits_at(self, tensors: dict[str, Any], rows: Any, cols: Any) -> Any:
-        """Logits at positions ``(rows[i], cols[i])`` only: the LM head never sees the rest.
-
-        A pre-hook on the output embedding hands it just the gathered hidden states, so the
-        model's own forward still applies whatever follows the head (Gemma's soft-capping, a
-        logit scale). Should a model compute its logits without calling that module, the hook
-        never fires and the positions are gathered from the full logits instead.
-        """
-        head = self.model.get_output_embeddings()
-        fired: list[bool] = []
-
-        def gather(_module: Any, args: tuple) -> tuple:
-            hidden = args[0]
-            fired.append(True)
-            return (hidden[rows.to(hidden.device), cols.to(hidden.device)][None],) + args[1:]
-
-        handle = head.register_forward_pre_hook(gather) if head is not None else None
-        try:
-            logits = self.model(**tensors).logits
-        finally:
-            if handle is not None:
-                handle.remove()
-        if fired:
-            return logits[0]
-        return logits[rows.to(logits.device), cols.to(logits.device)]
 
     def _packing_agrees(self, requests: list[_Request], row: packing.Row) -> bool:
         """Check once that packing gives the plain scores on this model (else turn it off)."""
@@ -401,7 +400,7 @@ class HFBackend(Backend):
 
         tolerance = 1e-4 if next(self.model.parameters()).dtype == torch.float32 else 5e-2
         try:
-            packed: list[tuple[float, bool]] | None = self._score_rows([row])[0]
+            packed: list[tuple[float, bool | None]] | None = self._score_rows([row])[0]
         except Exception as exc:  # noqa: BLE001 - an architecture that rejects 4-D masks
             log.info("Prefix packing is not available for this model: %s", first_line(exc))
             packed = None

@@ -1,0 +1,382 @@
+"""Effective knowledge cutoff: one change date shared by probe outcomes and dated documents.
+
+Every signal contributes a log marginal likelihood over a common grid of candidate change dates
+(:mod:`alignaudit.recency.signals`); the joint posterior is their sum under a uniform prior on the
+date.
+The reported date is the posterior median, the interval the equal-tailed credible interval, and
+a minimum-evidence rule says "no estimate", with a reason, when the data cannot support one. The
+estimand is the date the signal has moved halfway from its before level to its after level: the
+date of a step, the midpoint of a gradual decline. Pure computation; no IO, no randomness.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Literal
+
+import numpy as np
+from scipy import special
+
+from alignaudit.recency.signals import (
+    ChangeGrid,
+    ChangeModel,
+    DocumentScores,
+    FrozenModel,
+    ProbeOutcomes,
+    Signal,
+    SignalEvidence,
+    make_grid,
+    signal_evidence,
+)
+
+Precision = Literal["month", "quarter", "year"]
+TARGET_WIDTH_YEARS = 0.25
+"""Width the power note aims for: a 90% interval about one quarter long."""
+WIDTH_EXPONENT = {"step": 1.0, "unclear": 1.0, "decline": 0.5}
+"""Interval width ~ (probes per period) ** -exponent, measured in simulate.py (see results.md)."""
+Shape = Literal["step", "decline", "unclear"]
+
+
+class EvidenceRule(FrozenModel):
+    """When to say "no estimate"; the defaults are calibrated in simulate.py."""
+
+    min_probes: int = 20
+    """Fewest probes a probe signal needs for an estimate of its own."""
+    min_documents: int = 30
+    """Fewest documents a document signal needs for an estimate of its own."""
+    min_log_bayes_factor: float = 1.0
+    """Least log Bayes factor of a change against no change (all signals together)."""
+    min_span_years: float = 1.0
+    """Fewest years between the earliest and the latest date."""
+    max_width_fraction: float = 0.5
+    """No estimate when the interval spans more than this share of the dated range."""
+    chance_knowledge: float = 0.1
+    """Knowledge (0 = chance, 1 = all known) below which accuracy is called near chance."""
+
+
+class CutoffSettings(FrozenModel):
+    """Everything the estimate depends on besides the data."""
+
+    model: ChangeModel = ChangeModel()
+    """Priors and grid of the change model."""
+    rule: EvidenceRule = EvidenceRule()
+    """The minimum-evidence rule."""
+    confidence: float = 0.9
+    """Level of the credible interval."""
+
+
+class ChangeEstimate(FrozenModel):
+    """A change date with its interval from one or more signals, or why there is none."""
+
+    status: Literal["estimate", "no_estimate"]
+    """Whether a date is reported."""
+    reason: str
+    """Plain-language reason when there is no estimate; empty otherwise."""
+    signals: tuple[str, ...]
+    """Names of the signals combined."""
+    estimate: float
+    """Posterior median of the change date (fractional year); reported only with status estimate."""
+    ci_low: float
+    """Low end of the equal-tailed credible interval."""
+    ci_high: float
+    """High end of the credible interval."""
+    confidence: float
+    """Level of the interval."""
+    precision: Precision
+    """Calendar precision the data support; labels use it."""
+    label: str
+    """The estimate as a calendar period, e.g. "2023-Q1"."""
+    ci_low_label: str
+    """ci_low as a calendar period."""
+    ci_high_label: str
+    """ci_high as a calendar period."""
+    width_words: str
+    """The interval in words, e.g. "known to within ±4 months"."""
+    shape: Shape
+    """step: P(fall within a year) >= 0.75; decline: <= 0.25 (knowledge thins out); else unclear."""
+    fall_years: float
+    """Posterior median of the years from 10% to 90% of the fall (0 for a step)."""
+    log_bayes_factor: float
+    """Log Bayes factor of a change against no change."""
+    date_min: float
+    """Earliest date in the data."""
+    date_max: float
+    """Latest date in the data."""
+    periods: tuple[str, ...]
+    """Calendar periods at ``precision`` over the dated range."""
+    period_mass: tuple[float, ...]
+    """Posterior probability that the change falls in each period."""
+    verdict: str
+    """One plain sentence."""
+
+
+class JointEstimate(FrozenModel):
+    """The joint estimate over all signals, each signal's own, and whether they disagree."""
+
+    joint: ChangeEstimate
+    """All signals sharing one change date."""
+    per_signal: tuple[ChangeEstimate, ...]
+    """Each signal on its own, in input order."""
+    disagreement: str
+    """A sentence when two signals' intervals do not overlap; empty otherwise."""
+    power_note: str
+    """How many probes per period would narrow the interval to about a quarter."""
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """The common grid and each signal's evidence on it."""
+
+    grid: ChangeGrid
+    signals: tuple[SignalEvidence, ...]
+
+
+@dataclass(frozen=True)
+class _Posterior:
+    median: float
+    low: float
+    high: float
+    log_bf: float
+    weights: np.ndarray  # posterior probability of each grid candidate
+
+
+# ---------------------------------------------------------------------------- calendar
+
+
+def _calendar(x: float) -> date:
+    year = math.floor(x)
+    days = (date(year + 1, 1, 1) - date(year, 1, 1)).days
+    return date(year, 1, 1) + timedelta(days=min(math.floor((x - year) * days + 1e-6), days - 1))
+
+
+def _fraction(day: date) -> float:
+    days = (date(day.year + 1, 1, 1) - date(day.year, 1, 1)).days
+    return day.year + (day - date(day.year, 1, 1)).days / days
+
+
+def date_label(x: float, precision: Precision) -> str:
+    """Calendar label of a fractional year: "2020", "2020-Q1" or "2020-03"."""
+    day = _calendar(x)
+    if precision == "year":
+        return f"{day.year:04d}"
+    if precision == "month":
+        return f"{day.year:04d}-{day.month:02d}"
+    return f"{day.year:04d}-Q{(day.month - 1) // 3 + 1}"
+
+
+def _period_starts(lo: float, hi: float, precision: Precision) -> list[float]:
+    """Start of every calendar period overlapping [lo, hi], plus the end of the last."""
+    months = {"month": 1, "quarter": 3, "year": 12}[precision]
+    first = _calendar(lo)
+    year, month = first.year, ((first.month - 1) // months) * months + 1
+    starts = []
+    while True:
+        starts.append(_fraction(date(year, month, 1)))
+        if starts[-1] > hi:
+            return starts
+        month += months
+        year, month = (year + 1, 1) if month > 12 else (year, month)
+
+
+# ---------------------------------------------------------------------------- posterior
+
+
+def collect_evidence(signals: Sequence[Signal], model: ChangeModel) -> Evidence:
+    """Each signal's evidence on one grid spanning all their dates."""
+    grid = make_grid(signals, model)
+    return Evidence(grid=grid, signals=tuple(signal_evidence(s, grid, model) for s in signals))
+
+
+def _cdf_quantile(cdf: np.ndarray, grid: ChangeGrid, q: float) -> float:
+    """Quantile of the posterior, each candidate's mass spread evenly over its step."""
+    edges = np.concatenate([grid.candidates - grid.step / 2, grid.candidates[-1:] + grid.step / 2])
+    return float(np.interp(q, np.concatenate([[0.0], cdf]), edges))
+
+
+def _posterior(evidence: Sequence[SignalEvidence], grid: ChangeGrid,
+               confidence: float) -> _Posterior:
+    """Sum the signals' log likelihoods, normalise under a uniform prior on the date."""
+    total = np.sum([ev.loglik for ev in evidence], axis=0)
+    norm = special.logsumexp(total)
+    weights = np.exp(total - norm)
+    cdf = np.minimum(np.cumsum(weights), 1.0)
+    tail = (1.0 - confidence) / 2.0
+    log_bf = float(norm - math.log(len(total)) - sum(ev.log_null for ev in evidence))
+    return _Posterior(median=_cdf_quantile(cdf, grid, 0.5), low=_cdf_quantile(cdf, grid, tail),
+                      high=_cdf_quantile(cdf, grid, 1.0 - tail), log_bf=log_bf, weights=weights)
+
+
+def _fall_time(primary: SignalEvidence, weights: np.ndarray) -> tuple[float, float]:
+    """Posterior P(fall <= 1 year) and median 10%-90% fall time, given the date posterior."""
+    logp = primary.width_loglik + np.log(primary.width_prior) - primary.loglik[:, None]
+    p_width = weights @ np.exp(logp)
+    p_width /= p_width.sum()
+    p_step = float(p_width[primary.widths <= 1.0].sum())
+    median_width = float(primary.widths[np.searchsorted(np.cumsum(p_width), 0.5)])
+    return p_step, 0.8 * median_width
+
+
+# ---------------------------------------------------------------------------- the rule
+
+
+def _precision(evidence: Sequence[SignalEvidence], width: float) -> Precision:
+    """Month when the interval is at most half a year, quarter up to three years, else year;
+    never finer than the dates (all at mid-year: year-only dates)."""
+    year_only = all(np.allclose(ev.dates % 1.0, 0.5) for ev in evidence)
+    if year_only or width > 3.0:
+        return "year"
+    return "month" if width <= 0.5 else "quarter"
+
+
+def width_in_words(low: float, high: float) -> str:
+    """"known to within ±N months" (or years, beyond two years) for an interval."""
+    half_months = (high - low) * 6.0
+    if half_months >= 24:
+        return f"known to within ±{half_months / 12:.1f} years"
+    months = max(1, round(half_months))
+    return f"known to within ±{months} month{'s' if months > 1 else ''}"
+
+
+def _no_drop_reason(evidence: Sequence[SignalEvidence], log_bf: float, rule: EvidenceRule) -> str:
+    probes = [ev for ev in evidence if ev.kind == "probes"]
+    odds = f"Bayes factor {math.exp(max(log_bf, -30)):.2g} for a change against none"
+    if probes and all(ev.null_level < rule.chance_knowledge for ev in probes):
+        return (f"accuracy is near chance throughout (knowledge about {probes[0].null_level:.0%} "
+                f"of the way from chance to perfect), so there is no knowledge whose end could "
+                f"be dated ({odds}).")
+    return (f"the data show no clear change over the dated range ({odds}); the knowledge may reach "
+            "past the latest dates, or there are too few observations to tell.")
+
+
+def _problem(evidence: Sequence[SignalEvidence], post: _Posterior, rule: EvidenceRule,
+             confidence: float) -> str:
+    """Why no estimate can be given, or empty."""
+    enough = [ev for ev in evidence
+              if ev.n >= (rule.min_probes if ev.kind == "probes" else rule.min_documents)]
+    if not enough:
+        counts = ", ".join(f"{ev.n} {ev.kind}" for ev in evidence)
+        return (f"only {counts}; at least {rule.min_probes} probes or {rule.min_documents} "
+                "documents are needed.")
+    lo = min(float(ev.dates[0]) for ev in evidence)
+    hi = max(float(ev.dates[-1]) for ev in evidence)
+    if hi - lo < rule.min_span_years:
+        return (f"the dates span only {date_label(lo, 'month')} to {date_label(hi, 'month')}; "
+                f"dating a change needs dates at least {rule.min_span_years:g} year(s) apart.")
+    if post.log_bf < rule.min_log_bayes_factor:
+        return _no_drop_reason(evidence, post.log_bf, rule)
+    if post.high - post.low > rule.max_width_fraction * (hi - lo):
+        return (f"the {confidence:.0%} interval ({date_label(post.low, 'quarter')} to "
+                f"{date_label(post.high, 'quarter')}) spans most of the dated range "
+                f"({date_label(lo, 'quarter')} to {date_label(hi, 'quarter')}).")
+    return ""
+
+
+def _shape(p_step: float) -> Shape:
+    """Name the shape only when the posterior is clear about it (the prior gives 0.5)."""
+    return "step" if p_step >= 0.75 else ("decline" if p_step <= 0.25 else "unclear")
+
+
+def _verdict(est: ChangeEstimate) -> str:
+    if est.status == "no_estimate":
+        return f"No knowledge cutoff can be estimated: {est.reason}"
+    ci = f"{est.confidence:.0%} interval {est.ci_low_label} to {est.ci_high_label}"
+    if est.shape == "decline":
+        return (f"Knowledge thins out rather than stopping: it has fallen halfway by about "
+                f"{est.label} ({ci}; {est.width_words}), over roughly {est.fall_years:.1f} years.")
+    if est.shape == "unclear":
+        return (f"Knowledge stops or thins out around {est.label} ({ci}; {est.width_words}); "
+                "the data cannot tell a sharp stop from a gradual decline.")
+    return f"Knowledge stops around {est.label} ({ci}; {est.width_words})."
+
+
+def estimate_from_evidence(evidence: Sequence[SignalEvidence], grid: ChangeGrid,
+                           settings: CutoffSettings) -> ChangeEstimate:
+    """The change date from the given signals' evidence (summed), with the evidence rule."""
+    post = _posterior(evidence, grid, settings.confidence)
+    primary = next((ev for ev in evidence if ev.kind == "probes"), evidence[0])
+    p_step, fall = _fall_time(primary, post.weights)
+    lo = min(float(ev.dates[0]) for ev in evidence)
+    hi = max(float(ev.dates[-1]) for ev in evidence)
+    precision = _precision(evidence, post.high - post.low)
+    starts = _period_starts(lo, hi, precision)
+    cdf = np.concatenate([[0.0], np.cumsum(post.weights)])
+    edges = np.concatenate([grid.candidates - grid.step / 2, grid.candidates[-1:] + grid.step / 2])
+    mass = np.diff(np.interp(starts, edges, cdf))
+    reason = _problem(evidence, post, settings.rule, settings.confidence)
+    est = ChangeEstimate(
+        status="no_estimate" if reason else "estimate", reason=reason,
+        signals=tuple(ev.name for ev in evidence), estimate=post.median, ci_low=post.low,
+        ci_high=post.high, confidence=settings.confidence, precision=precision,
+        label=date_label(post.median, precision), ci_low_label=date_label(post.low, precision),
+        ci_high_label=date_label(post.high, precision),
+        width_words=width_in_words(post.low, post.high),
+        shape=_shape(p_step), fall_years=fall,
+        log_bayes_factor=post.log_bf, date_min=lo, date_max=hi,
+        periods=tuple(date_label(s, precision) for s in starts[:-1]),
+        period_mass=tuple(float(m) for m in mass), verdict="",
+    )
+    return est.model_copy(update={"verdict": _verdict(est)})
+
+
+# ---------------------------------------------------------------------------- words
+
+
+def describe_disagreement(estimates: Sequence[ChangeEstimate], labels: Sequence[str]) -> str:
+    """A sentence naming the first two signals whose intervals do not overlap; empty if none."""
+    found = [(a, la, b, lb) for i, (a, la) in enumerate(zip(estimates, labels, strict=True))
+             for b, lb in zip(estimates[i + 1:], labels[i + 1:], strict=True)
+             if a.status == b.status == "estimate"
+             and (a.ci_high < b.ci_low or b.ci_high < a.ci_low)]
+    if not found:
+        return ""
+    a, la, b, lb = found[0]
+    order = ["month", "quarter", "year"]
+    prec = order[max(order.index(a.precision), order.index(b.precision))]
+    say = [f"{lbl} say {date_label(e.estimate, prec)} ({date_label(e.ci_low, prec)} to "  # type: ignore[arg-type]
+           f"{date_label(e.ci_high, prec)})" for e, lbl in ((a, la), (b, lb))]  # type: ignore[arg-type]
+    return (f"The signals disagree: {say[0]}, {say[1]}; their {a.confidence:.0%} intervals do "
+            "not overlap, so a single shared cutoff does not describe both.")
+
+
+def power_note(est: ChangeEstimate, evidence: Sequence[SignalEvidence]) -> str:
+    """How many probes per quarter near the change would narrow the interval to about a quarter,
+    from width ~ density ** -exponent (exponent 1 for a step, 1/2 for a decline)."""
+    dates = np.concatenate([ev.dates for ev in evidence if ev.kind == "probes"] or [np.zeros(0)])
+    if est.status != "estimate" or not len(dates):
+        return ""
+    width = est.ci_high - est.ci_low
+    if width <= 1.5 * TARGET_WIDTH_YEARS:
+        return "The interval is already about a quarter wide."
+    span = max(width, 1.0)
+    near = np.sum(np.abs(dates - est.estimate) <= span / 2) / span / 4.0  # probes per quarter
+    need = max(near, 0.5) * (width / TARGET_WIDTH_YEARS) ** (1.0 / WIDTH_EXPONENT[est.shape])
+    law = {"step": "1/density for a step", "decline": "1/density ** 0.5 for a decline",
+           "unclear": "1/density for a step; a gradual decline needs more"}[est.shape]
+    return (f"About {need:.0f} probes per quarter near {est.label} (now {near:.1f}) would narrow "
+            f"the {est.confidence:.0%} interval to about a quarter (width scales as {law}).")
+
+
+def estimate_cutoff(signals: Sequence[Signal],
+                    settings: CutoffSettings | None = None) -> JointEstimate:
+    """Joint change date over all signals, each signal's own, disagreement and power note."""
+    if not signals:
+        raise ValueError("estimate_cutoff needs at least one signal")
+    cfg = settings or CutoffSettings()
+    ev = collect_evidence(signals, cfg.model)
+    joint = estimate_from_evidence(ev.signals, ev.grid, cfg)
+    own = (tuple(estimate_from_evidence([s], ev.grid, cfg) for s in ev.signals)
+           if len(ev.signals) > 1 else (joint,))
+    labels = [s.label for s in signals]
+    return JointEstimate(joint=joint, per_signal=own,
+                         disagreement=describe_disagreement(own, labels),
+                         power_note=power_note(joint, ev.signals))
+
+
+__all__ = [
+    "ChangeEstimate", "ChangeModel", "CutoffSettings", "DocumentScores", "EvidenceRule",
+    "JointEstimate", "ProbeOutcomes", "collect_evidence", "date_label", "describe_disagreement",
+    "estimate_cutoff", "estimate_from_evidence", "power_note", "width_in_words",
+]
