@@ -322,6 +322,9 @@ def output_folder(out: str, config: RunConfig, policy: str | None = None) -> Pat
         raise UsageError("--out '': give the folder to write results.json, report.html and "
                          "summary.md into, e.g. --out audit.")
     folder = Path(out).expanduser()
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"--out {out}: that is a file; --out names the folder to write "
+                         "results.json, report.html and summary.md into. Give a folder.")
     for option, value in run_inputs(config, policy):
         if same_path(folder, Path(value).expanduser()):
             raise UsageError(f"--out {out}: that is your {option} {value}; the results would "

@@ -184,6 +184,14 @@ def test_out_equal_to_an_input_is_a_usage_error(tmp_path: Path) -> None:
     assert proc.returncode == 2 and f"that is your --data {data}" in proc.stderr
 
 
+def test_out_that_is_a_file_is_a_usage_error(tmp_path: Path) -> None:
+    """`--out notes.txt` (a file) used to be found only when the folder was made, exit 1."""
+    notes = tmp_path / "notes.txt"
+    notes.write_text("mine\n", encoding="utf-8")
+    err = user_error(cli("run", *FAKE, "--out", str(notes)), code=2)
+    assert f"--out {notes}: that is a file" in err and notes.read_text(encoding="utf-8") == "mine\n"
+
+
 # ------------------------------------------------------------------------------ tracebacks
 def _bad_value_cases(tmp: Path) -> dict[str, tuple[list[str], int, str]]:
     data = ["--data", str(ROOT / "data/samples/support_tickets.jsonl"), "--text-column", "body"]
@@ -208,6 +216,10 @@ def _bad_value_cases(tmp: Path) -> dict[str, tuple[list[str], int, str]]:
                               f"--reference {tmp / 'nope.txt'}: no such file"),
         "missing-embedder": ([*data, "--embedder", "./no/such/embedder"], 1,
                              "--embedder no/such/embedder: no such file"),
+        "reference-empty-folder": ([*data, "--reference", str(tmp / "folder")], 1,
+                                   f"--reference {tmp / 'folder'}: the folder holds no"),
+        "seed-negative": (["--seed", "-1"], 2, "--seed -1:"),
+        "model-docs-0": ([*data, "--model-docs", "0"], 2, "--model-docs 0:"),
     }
 
 

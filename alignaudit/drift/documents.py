@@ -101,7 +101,7 @@ def load_documents(
     chunks, files = [], []
     for raw in paths:
         path = existing_path(Path(raw).expanduser(), option)
-        chunks.append(read_any(path, options))
+        chunks.append(_read_as(path, options, option))
         files.append(str(path))
     has_dates = options.date_column is not None
     if has_dates and all(is_text_input(Path(p).expanduser()) for p in paths):
@@ -112,6 +112,16 @@ def load_documents(
             "with a date column."
         )
     return _finish(_merge(chunks), files, options, rng, has_dates)
+
+
+def _read_as(path: Path, options: DataOptions, option: str) -> Chunk:
+    """:func:`read_any`, its messages naming ``option`` (the readers say ``--data``)."""
+    try:
+        return read_any(path, options)
+    except UserError as exc:
+        if option == "--data" or not exc.message.startswith("--data "):
+            raise
+        raise type(exc)(option + exc.message[len("--data"):], hint=exc.hint) from None
 
 
 def load_reference_wiki(
