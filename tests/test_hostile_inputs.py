@@ -310,12 +310,12 @@ def test_a_yaml_alias_bomb_is_refused_in_bounded_memory_and_time(tmp_path: Path,
         args = ["run", *FAKE, "--policy", str(bomb), "--out", str(tmp_path / "o")]
     bomb.write_text(text, encoding="utf-8")
     assert len(text.encode()) < 800
-    started = time.monotonic()
+    # no clock is read: the refusal comes from counting the aliases' expansion, so the bound is
+    # the 2 GiB address-space limit; the timeout only ends a hang
     proc = subprocess.run([sys.executable, "-m", "alignaudit", *args], capture_output=True,
                           text=True, timeout=300, cwd=ROOT, preexec_fn=_limited(2))
     err = user_error(proc)
     assert f"{bomb}: its YAML aliases (*name) expand to" in err
-    assert time.monotonic() - started < 240  # bounded: seconds, not the machine's memory
 
 
 # ------------------------------------------------------------------------------ interrupts
