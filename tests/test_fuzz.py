@@ -289,6 +289,75 @@ def run_arguments(draw: Any) -> list[str]:
     return args
 
 
+def _main_in(folder: Path, argv: list[str]) -> tuple[int, str]:
+    """``alignaudit ARGV`` in this process, run in ``folder``: its exit code and stderr."""
+    from alignaudit.cli.app import main
+
+    err = io.StringIO()
+    cwd = Path.cwd()
+    os.chdir(folder)
+    try:
+        with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()), \
+                pytest.raises(SystemExit) as stop:
+            main(argv)
+    finally:
+        os.chdir(cwd)
+    return stop.value.code, err.getvalue()
+
+
+@pytest.fixture(scope="module")
+def results_json(scratch: Path) -> bytes:
+    """The bytes of a results.json alignaudit wrote (a fake run), to hand to ``report``."""
+    code, said = _main_in(scratch, ["run", "--backend", "fake", "--model", "x", "--probes",
+                                    str(MINI_SUITE), "--quiet", "--out", "made"])
+    assert code == 0, said
+    return (scratch / "made" / "results.json").read_bytes()
+
+
+@RUNS
+@hypothesis.given(out=st.sampled_from(PLACES + HOSTILE[:3] + ["audit/results.json",
+                                                              "audit", "audit/report.html"]),
+                  second=st.booleans())
+def test_fuzzed_report_out_never_overwrites_the_results_or_the_users_files(
+        scratch: Path, results_json: bytes, out: str, second: bool) -> None:
+    """``alignaudit report audit/results.json --out X`` for X anywhere, the results file itself
+    included: a page or a paragraph, and the results and the user's files keep their bytes."""
+    folder = scratch / "report"
+    shutil.rmtree(folder, ignore_errors=True)
+    (folder / "audit").mkdir(parents=True)
+    files = _user_files(folder)
+    files[folder / "audit" / "results.json"] = results_json
+    (folder / "audit" / "results.json").write_bytes(results_json)
+    extra = ["audit/results.json"] if second else []
+    code, said = _main_in(folder, ["report", "audit/results.json", *extra, "--out", out])
+    assert code in (0, 1, 2), said
+    assert "Traceback" not in said and "unexpected problem" not in said, said
+    for path, content in files.items():
+        assert path.read_bytes() == content, f"{path.name} was changed by: report --out {out}"
+
+
+@RUNS
+@hypothesis.given(data_at=st.sampled_from(PLACES + HOSTILE[:3]),
+                  out=st.sampled_from(PLACES + HOSTILE[:2]),
+                  embeddings=st.sampled_from([None, *PLACES]))
+def test_fuzzed_drift_paths_end_in_a_message_and_overwrite_nothing(
+        scratch: Path, data_at: str, out: str, embeddings: str | None) -> None:
+    """``alignaudit drift`` with --data, --out and --save-embeddings pointing anywhere among
+    the user's files; the checks that refuse come before any embedding, so no embedder is
+    needed: a run that passes them stops at the missing embedder, with a message."""
+    folder = scratch / "drift"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir()
+    files = _user_files(folder)
+    extra = [] if embeddings is None else ["--save-embeddings", embeddings]
+    code, said = _main_in(folder, ["drift", "--data", data_at, "--text-column", "body",
+                                   "--embedder", "./no-embedder-needed", "--out", out, *extra])
+    assert code in (1, 2), said
+    assert "Traceback" not in said and "unexpected problem" not in said, said
+    for path, content in files.items():
+        assert path.read_bytes() == content, f"{path.name} was changed by: drift {data_at} {out}"
+
+
 @RUNS
 @hypothesis.given(args=run_arguments())
 def test_fuzzed_options_end_in_a_message_and_overwrite_nothing(scratch: Path,
