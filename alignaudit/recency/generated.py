@@ -92,7 +92,7 @@ def with_writer(suite: GeneratedSuite, backend: Backend) -> tuple[GeneratedSuite
     return suite.model_copy(update={"probes": probes}), stats
 
 
-def check_out(out: Path, inputs: Sequence[Path] = ()) -> None:
+def check_out(out: Path, inputs: Sequence[str | Path] = ()) -> None:
     """Refuse, before any work, an ``--out`` that would replace something: empty, a folder, one of
     the ``inputs``, or a file that is not a suite alignaudit generated."""
     if not str(out).strip() or out.name in ("", ".", ".."):
