@@ -34,7 +34,7 @@ from pydantic import (
 )
 
 from alignaudit._util.dates import check_date
-from alignaudit._util.errors import UsageError, validation_problems
+from alignaudit._util.errors import UsageError, UserError, validation_problems
 from alignaudit._util.files import existing_path
 from alignaudit._util.owned import check_replaceable, same_path
 from alignaudit.backends.hf.options import HFSettings
@@ -155,8 +155,8 @@ class DataSettings(BaseModel):
                 existing_path(Path(path).expanduser())
             if self.reference not in REFERENCE_KINDS:
                 existing_path(Path(self.reference).expanduser(), "--reference")
-            if self.embedder and self.embedder.startswith((".", "/", "~")):
-                existing_path(Path(self.embedder).expanduser(), "--embedder")
+            if self.embedder:
+                _check_embedder(self.embedder)
             if self.save_embeddings is not None:
                 self._check_save_embeddings(Path(self.save_embeddings).expanduser())
         return self
@@ -173,6 +173,18 @@ class DataSettings(BaseModel):
         if not parent.is_dir():
             raise UsageError(f"{option}: {parent} is a file, so no file can be written below "
                              "it. Give a path in a folder.")
+
+
+def _check_embedder(spec: str) -> None:
+    """A local ``--embedder`` (a path, or a name that exists on disk) is a model folder; the
+    same check the embedder makes when it loads, made before the audited model loads."""
+    local = Path(spec).expanduser()
+    if spec.startswith((".", "/", "~")):
+        existing_path(local, "--embedder")
+    if local.exists() and not (local.is_dir() and (
+            (local / "modules.json").is_file() or (local / "config.json").is_file())):
+        raise UserError(f"--embedder {spec}: not a sentence-transformers model folder (it has "
+                        "no modules.json or config.json). Point at the folder `save` wrote.")
 
 
 FLAT_ORDER = (

@@ -218,6 +218,8 @@ def _bad_value_cases(tmp: Path) -> dict[str, tuple[list[str], int, str]]:
         "reference-empty-folder": ([*data, "--reference", str(tmp / "folder")], 1,
                                    f"--reference {tmp / 'folder'}: the folder holds no"),
         "seed-negative": (["--seed", "-1"], 2, "--seed -1:"),
+        "embedder-a-file": ([*data, "--embedder", str(blocker)], 1,
+                            f"--embedder {blocker}: not a sentence-transformers model folder"),
         "model-docs-0": ([*data, "--model-docs", "0"], 2, "--model-docs 0:"),
     }
 
