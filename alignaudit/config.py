@@ -47,8 +47,8 @@ MIN_DOCUMENTS = 10
 """Fewest documents on either side of the drift statistics (--data, --reference)."""
 REFERENCE_KINDS = ("auto", "wiki", "model")
 """--reference values that are not a path."""
-OUTPUT_FILES = ("results.json", "report.html", "summary.md")
-"""What a run writes into --out."""
+OUTPUT_FILES = {"results.json": "results file", "report.html": "page", "summary.md": "summary"}
+"""What a run writes into --out, and what each is (see alignaudit._util.owned)."""
 RUN_CONTEXT = {"run": True}
 """Validation context of a run being configured: checks that look at the disk run too."""
 
@@ -168,7 +168,7 @@ class DataSettings(BaseModel):
         inputs = [*self.paths, self.reference]
         if any(same_path(target, Path(p).expanduser()) for p in inputs):
             raise UsageError(f"{option}: that is one of your inputs; give a new file name.")
-        check_replaceable(target, "--save-embeddings")
+        check_replaceable(target, "--save-embeddings", "embeddings file")
         parent = next((p for p in target.parents if p.exists()), Path("."))
         if not parent.is_dir():
             raise UsageError(f"{option}: {parent} is a file, so no file can be written below "
@@ -341,8 +341,8 @@ def output_folder(out: str, config: RunConfig, policy: str | None = None) -> Pat
         if same_path(folder, Path(value).expanduser()):
             raise UsageError(f"--out {out}: that is your {option} {value}; the results would "
                              "be written over or among your input. Choose another folder.")
-    for name in OUTPUT_FILES:
-        check_replaceable(folder / name, "--out")
+    for name, kind in OUTPUT_FILES.items():
+        check_replaceable(folder / name, "--out", kind)
     return folder
 
 
@@ -376,6 +376,9 @@ def report_target(out: str | None, results: list[Path]) -> Path:
             if same_path(written, item):
                 raise UsageError(f"--out {target}: {item} is the results file being read; "
                                  "writing there would replace it. Choose another file name.")
-    check_replaceable(target, "--out")
-    check_replaceable(target.parent / "summary.md", "--out")
+    if target.name == "summary.md":
+        raise UsageError(f"--out {target}: the summary is written beside the page as summary.md, "
+                         "so the page cannot have that name. Choose another, e.g. report.html.")
+    check_replaceable(target, "--out", "page")
+    check_replaceable(target.parent / "summary.md", "--out", "summary")
     return target

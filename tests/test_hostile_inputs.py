@@ -151,6 +151,26 @@ def test_report_refuses_to_write_over_the_results_it_reads(tmp_path: Path) -> No
     assert cli("report", str(results)).returncode == 0  # its own report.html is replaced
 
 
+def test_a_page_or_embeddings_never_replace_another_file_alignaudit_wrote(tmp_path: Path) -> None:
+    """A file alignaudit wrote is replaced only by the same kind of file: `report a/results.json
+    --out b/results.json` used to write the page over another audit's results, and
+    `--out x/summary.md` wrote the page and then the summary to the same file."""
+    for name in ("a", "b"):
+        assert cli("run", *FAKE, "--out", str(tmp_path / name)).returncode == 0
+    kept = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    a, b = tmp_path / "a" / "results.json", tmp_path / "b" / "results.json"
+    err = user_error(cli("report", str(a), "--out", str(b)), code=2)
+    assert f"{b} is a results file alignaudit wrote, not a page" in err
+    err = user_error(cli("report", str(a), "--out", str(tmp_path / "b" / "summary.md")), code=2)
+    assert "the page cannot have that name" in err
+    data = ["--data", str(ROOT / "data/samples/support_tickets.jsonl"), "--text-column", "body"]
+    err = user_error(cli("run", *FAKE, *data, "--save-embeddings", str(b), "--out",
+                         str(tmp_path / "c")), code=2)
+    assert f"{b} is a results file alignaudit wrote, not an embeddings file" in err
+    assert {p: p.read_bytes() for p in kept} == kept
+    assert cli("report", str(a), "--out", str(tmp_path / "b" / "report.html")).returncode == 0
+
+
 @pytest.mark.parametrize("name", ["summary.md", "report.html", "results.json"])
 def test_run_never_overwrites_a_file_it_did_not_write(tmp_path: Path, name: str) -> None:
     out = tmp_path / "out"
