@@ -191,7 +191,7 @@ FLAT_ORDER = (
     "models", "probes", "seed", "limit", "device", "dtype", "batch_size", "generate",
     "max_new_tokens", "semantic_match", "claimed_cutoff", "as_of", "trust_remote_code",
     "allow_pickle", "device_map", "backend", "base_url", "api_key_env", "timeout", "max_retries",
-    "concurrency", "api", "price_per_hour", "data", "fail_on", "command",
+    "concurrency", "api", "price_per_hour", "data", "fail_on", "baseline", "command",
 )
 """Keys of the configuration in results.json, in order (schema version 1)."""
 NESTED: dict[str, type[BaseModel]] = {
@@ -219,6 +219,8 @@ class RunConfig(BaseModel):
         default=None, description="--price-per-hour of the hardware, for cost per token.")
     data: DataSettings | None = Field(default=None, description="--data options, if any.")
     fail_on: list[str] = Field(default_factory=list, description="--fail-on / policy gates.")
+    baseline: str | None = Field(default=None, description="--baseline: a saved results.json "
+                                 "of another model to compare with and gate on (delta.*).")
     command: str = Field(default="", description="The command line, secrets removed.")
 
     @classmethod
@@ -303,6 +305,16 @@ class RunConfig(BaseModel):
         return value
 
     @model_validator(mode="after")
+    def _baseline(self, info: ValidationInfo) -> RunConfig:
+        deltas = [c for c in self.fail_on if c.strip().startswith("delta.")]
+        if deltas and not self.baseline:
+            raise ValueError(f"--fail-on {deltas[0]!r} compares this run with a baseline: pass "
+                             "--baseline with the results.json of the model to compare against.")
+        if self.baseline and info.context and info.context.get("run"):
+            existing_path(Path(self.baseline).expanduser(), "--baseline")
+        return self
+
+    @model_validator(mode="after")
     def _served(self) -> RunConfig:
         if self.backend == "openai" and not self.server.base_url:
             raise ValueError("--backend openai needs --base-url, e.g. http://127.0.0.1:8000/v1.")
@@ -338,9 +350,14 @@ def output_folder(out: str, config: RunConfig, policy: str | None = None) -> Pat
         raise UsageError(f"--out {out}: that is a file; --out names the folder to write "
                          "results.json, report.html and summary.md into. Give a folder.")
     for option, value in run_inputs(config, policy):
-        if same_path(folder, Path(value).expanduser()):
+        given = Path(value).expanduser()
+        if same_path(folder, given):
             raise UsageError(f"--out {out}: that is your {option} {value}; the results would "
                              "be written over or among your input. Choose another folder.")
+        for name in OUTPUT_FILES:
+            if same_path(folder / name, given):
+                raise UsageError(f"--out {out}: the run writes {name} there, over your {option} "
+                                 f"{value}. Choose another folder, or copy the file away.")
     for name, kind in OUTPUT_FILES.items():
         check_replaceable(folder / name, "--out", kind)
     return folder
@@ -356,6 +373,8 @@ def run_inputs(config: RunConfig, policy: str | None = None) -> list[tuple[str, 
         found += [("--data", p) for p in config.data.paths]
         if config.data.reference not in REFERENCE_KINDS:
             found.append(("--reference", config.data.reference))
+    if config.baseline:
+        found.append(("--baseline", config.baseline))
     if policy:
         found.append(("--policy", policy))
     return found

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from alignaudit._util.errors import UserError, validation_problems
 from alignaudit._util.files import atomic_write
 from alignaudit.backends.base import ModelInfo
+from alignaudit.compare.verdict import Comparison
 from alignaudit.config import RunConfig
 from alignaudit.drift.section import DataAlignment
 from alignaudit.judge.gates import GateResult
@@ -98,6 +99,8 @@ class AuditResult(_Model):
     suites: list[SuiteRef] = Field(default_factory=list)
     models: list[ModelAudit] = Field(default_factory=list)
     gates: list[GateResult] = Field(default_factory=list, description="Checked gates.")
+    comparison: Comparison | None = Field(
+        default=None, description="Paired differences between the models (or against --baseline).")
     environment: Environment = Field(default_factory=Environment)
     runtime: Runtime = Field(default_factory=Runtime)
 

@@ -27,6 +27,7 @@ from alignaudit.backends.base import Backend, ModelInfo, Unsupported
 from alignaudit.backends.hf.resolve import check_spec
 from alignaudit.backends.journal import Journal, journal_path
 from alignaudit.backends.registry import load_backend
+from alignaudit.compare.verdict import Comparison, compare_models, compare_pair
 from alignaudit.config import RunConfig
 from alignaudit.drift.section import DataAlignment, analyse_data, check_inputs
 from alignaudit.judge import gates
@@ -35,7 +36,14 @@ from alignaudit.recency.scoring import ScoreOptions, score_suites, summarise
 from alignaudit.recency.section import analyse
 from alignaudit.recency.semantic import semantic_matches
 from alignaudit.recency.suites import Suite, limit_probes, resolve_suites, shipped_dir
-from alignaudit.result import AuditResult, Environment, Measurement, ModelAudit, SuiteRef
+from alignaudit.result import (
+    AuditResult,
+    Environment,
+    Measurement,
+    ModelAudit,
+    SuiteRef,
+    load,
+)
 
 log = logging.getLogger(__name__)
 
@@ -220,6 +228,46 @@ def peak_accelerator() -> int | None:
     return int(torch.cuda.max_memory_allocated()) if torch.cuda.is_available() else None
 
 
+def load_baseline(path: str, suites: list[SuiteRef]) -> tuple[ModelAudit, AuditResult]:
+    """The one model of a saved run to compare against; refused when its suites differ."""
+    saved = load(path)
+    audited = [m for m in saved.models if m.probes]
+    if len(audited) != 1:
+        names = ", ".join(m.model.display_name for m in audited) or "none"
+        raise UserError(f"--baseline {path}: a baseline is the results.json of one audited model "
+                        f"(this one has {len(audited)}: {names}). Re-run the baseline model alone "
+                        "with the same suites, or use `alignaudit report A.json B.json` to show "
+                        "several side by side.")
+    mine = {(s.name, s.version) for s in suites}
+    theirs = {(s.name, s.version) for s in saved.suites}
+    if mine != theirs:
+        fmt = ", ".join
+        raise UserError(
+            f"--baseline {path}: its suites differ from this run's, so the two models did not "
+            f"answer the same probes. Baseline: {fmt(f'{n} v{v}' for n, v in sorted(theirs))}; "
+            f"this run: {fmt(f'{n} v{v}' for n, v in sorted(mine))}. Run both with the same "
+            "--probes (and suite versions).")
+    return audited[0], saved
+
+
+def comparison(result: AuditResult, baseline: tuple[ModelAudit, AuditResult] | None,
+               say: Say) -> Comparison | None:
+    """Paired differences between the run's models, and of each against the baseline."""
+    audited = [m for m in result.models if m.probes or m.drift]
+    if len(audited) < 2 and baseline is None:
+        return None
+    say("Comparing the models on the probes they share ...")
+    found = compare_models(audited, result.config.seed) if len(audited) > 1 else None
+    pairs = list(found.pairs) if found is not None else []
+    if baseline is not None:
+        base, saved = baseline
+        same_data = (saved.config.data == result.config.data
+                     and saved.config.seed == result.config.seed)
+        pairs += [compare_pair(m, base, result.config.seed, same_data=same_data, baseline=True)
+                  for m in audited]
+    return Comparison(pairs=pairs, baseline=result.config.baseline)
+
+
 def run_audit(config: RunConfig, say: Say, progress: bool = True,
               journal_dir: Path | None = None) -> AuditResult:
     """Run the whole audit for every model in ``config`` and return the result.
@@ -242,6 +290,7 @@ def run_audit(config: RunConfig, say: Say, progress: bool = True,
         check_inputs(config.data)
     result = AuditResult(tool_version=__version__, config=config,
                          suites=[suite_ref(s) for s in suites])
+    baseline = load_baseline(config.baseline, result.suites) if config.baseline else None
     shared: dict[str, Any] = {}
     for spec in config.models:
         audit, measurement = audit_model(spec, suites, config, say, progress, shared,
@@ -250,7 +299,9 @@ def run_audit(config: RunConfig, say: Say, progress: bool = True,
         result.runtime.models[spec] = measurement
     if not config.models:
         result.models.append(embeddings_only(config, say))
-    result.gates = gates.check([gates.parse(c) for c in config.fail_on], result.models)
+    result.comparison = comparison(result, baseline, say)
+    result.gates = gates.check([gates.parse(c) for c in config.fail_on], result.models,
+                               baseline[0] if baseline else None)
     result.environment = environment()
     result.runtime.started_at = started_at
     result.runtime.finished_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")

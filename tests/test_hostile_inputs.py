@@ -203,6 +203,18 @@ def test_out_equal_to_an_input_is_a_usage_error(tmp_path: Path) -> None:
     assert proc.returncode == 2 and f"that is your --data {data}" in proc.stderr
 
 
+def test_a_baseline_inside_out_is_never_overwritten(tmp_path: Path) -> None:
+    """`--baseline audit/results.json --out audit` would write the new results over the
+    baseline it compares with; it is refused before anything runs."""
+    audit = tmp_path / "audit"
+    assert cli("run", *FAKE, "--out", str(audit)).returncode == 0
+    saved = (audit / "results.json").read_bytes()
+    err = user_error(cli("run", *FAKE, "--baseline", str(audit / "results.json"), "--out",
+                         str(audit)), code=2)
+    assert f"the run writes results.json there, over your --baseline {audit}" in err
+    assert (audit / "results.json").read_bytes() == saved
+
+
 def test_out_that_is_a_file_is_a_usage_error(tmp_path: Path) -> None:
     """`--out notes.txt` (a file) used to be found only when the folder was made, exit 1."""
     notes = tmp_path / "notes.txt"

@@ -94,8 +94,11 @@ SaveEmbeddings = Annotated[Optional[str], typer.Option(  # noqa: UP045
 
 # --------------------------------------------------------------------------- gates and output
 FailOn = Annotated[list[str], typer.Option(
-    "--fail-on", help="Gate, e.g. 'recency_accuracy<0.6', 'cutoff<2024-01', 'drift=high'; exit "
-    "code 3 when it holds. Repeatable.")]
+    "--fail-on", help="Gate, e.g. 'recency_accuracy<0.6', 'cutoff<2024-01', 'drift=high', or "
+    "against --baseline 'delta.recency_accuracy<-0.02'; exit code 3 when it holds. Repeatable.")]
+Baseline = Annotated[Optional[Path], typer.Option(  # noqa: UP045
+    help="A saved results.json of another model on the same suites: paired differences "
+    "against it on the page, and delta.* gates.")]
 Policy = Annotated[Optional[Path], typer.Option(  # noqa: UP045
     help="YAML file with `fail_on:` gates.")]
 Out = Annotated[str, typer.Option(

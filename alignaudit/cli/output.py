@@ -79,7 +79,7 @@ def _audit(config: Any, folder: Path, quiet: bool, resume: bool) -> Any:
 
 def _write(result: Any, folder: Path) -> None:
     """Save results.json, render the page and summary, and print the findings."""
-    from alignaudit.report.console import console_summary
+    from alignaudit.report.console import console_comparison, console_summary
     from alignaudit.result import save
 
     save(result, folder / "results.json")
@@ -88,6 +88,8 @@ def _write(result: Any, folder: Path) -> None:
                       f"re-render them with `alignaudit report {folder / 'results.json'}`.")
     for audit in result.models:
         say(console_summary(audit))
+    if result.comparison is not None:
+        say(console_comparison(result.comparison))
     say(f"Wrote {folder / 'results.json'}, {page} and {folder / 'summary.md'}")
     for g in result.gates:
         say(("GATE FAILED: " if g.failed else "gate passed: ") + g.reason)

@@ -49,6 +49,7 @@ def run(
     save_embeddings: opt.SaveEmbeddings = None,
     fail_on: opt.FailOn = [],  # noqa: B006
     policy: opt.Policy = None,
+    baseline: opt.Baseline = None,
     resume: opt.Resume = True,
     quiet: opt.Quiet = False,
 ) -> None:
@@ -72,6 +73,8 @@ def build_config(params: dict[str, Any]) -> Any:
         params["semantic_match"] = False
     if params.get("as_of") is None:
         params["as_of"] = ""
+    if params.get("baseline") is not None:
+        params["baseline"] = str(params["baseline"])
     return RunConfig.for_run(
         **params, models=models, fail_on=fail_on, command=command_line(),
         data={"paths": [str(p) for p in paths], **data} if paths else None)

@@ -4,6 +4,10 @@ A condition is ``METRIC OP VALUE`` with OP one of ``< <= > >= = !=``. A gate *fa
 condition holds for a model (``recency_accuracy<0.6`` fails a model whose accuracy is 0.55).
 A metric the audit could not measure (no cutoff estimate, no drift section, a value that is not
 a number) fails the gate too, so a pipeline never passes by omission; the reason says so.
+
+``delta.METRIC`` compares the run with a saved baseline run (``--baseline``): the value is the
+model's metric minus the baseline's (a date in years, a drift level in ranks), so
+``delta.recency_accuracy<-0.02`` fails a fine-tune that knows 2 points less than its base.
 """
 
 from __future__ import annotations
@@ -29,7 +33,8 @@ OPS: dict[str, Callable[[float, float], bool]] = {
     "<=": operator.le, ">=": operator.ge, "!=": operator.ne,
     "<": operator.lt, ">": operator.gt, "=": operator.eq,
 }
-CONDITION = re.compile(r"^\s*([a-z_]+)\s*(<=|>=|!=|<|>|=)\s*([^\s]+)\s*$")
+CONDITION = re.compile(r"^\s*((?:delta\.)?[a-z_]+)\s*(<=|>=|!=|<|>|=)\s*([^\s]+)\s*$")
+DELTA = "delta."
 
 
 class Gate(Frozen):
@@ -60,10 +65,12 @@ def parse(condition: str) -> Gate:
             f"'cutoff<2024-01' or 'drift=high'. Metrics: {', '.join(METRICS)}."
         )
     metric, op, value = match.groups()
-    if metric not in METRICS:
-        raise UsageError(f"--fail-on {condition!r}: unknown metric `{metric}`. "
-                         f"Metrics: {', '.join(METRICS)}.")
-    _threshold(METRICS[metric].kind, value, condition)
+    base = metric.removeprefix(DELTA)
+    if base not in METRICS:
+        raise UsageError(f"--fail-on {condition!r}: unknown metric `{base}`. "
+                         f"Metrics: {', '.join(METRICS)} (each also as delta.METRIC against "
+                         "--baseline).")
+    _threshold("number" if metric.startswith(DELTA) else METRICS[base].kind, value, condition)
     return Gate(text=condition.strip(), metric=metric, op=op, value=value)
 
 
@@ -106,11 +113,42 @@ def load_policy(path: Path) -> list[str]:
     return list(conditions)
 
 
-def check(gates: Sequence[Gate], audits: Sequence[ModelAudit]) -> list[GateResult]:
-    """Evaluate every gate against every model."""
+def _delta(gate: Gate, audit: ModelAudit, baseline: ModelAudit | None) -> GateResult:
+    """A ``delta.`` gate: the model's metric minus the baseline's."""
+    name, metric = audit.model.display_name, gate.metric.removeprefix(DELTA)
+    if baseline is None:
+        return GateResult(gate=gate.text, model=name, measured=None, failed=True,
+                          reason=f"`{gate.text}` needs --baseline, so the gate cannot pass.")
+    mine, theirs = read(audit, metric), read(baseline, metric)
+    other = baseline.model.display_name
+    if mine is not None and not math.isfinite(mine.value):  # NaN compares false
+        mine = None
+    if theirs is not None and not math.isfinite(theirs.value):
+        theirs = None
+    if mine is None or theirs is None:
+        missing = name if mine is None else f"the baseline {other}"
+        return GateResult(gate=gate.text, model=name, measured=None, failed=True,
+                          reason=f"{metric} was not measured for {missing}, so `{gate.text}` "
+                          "cannot pass.")
+    delta = mine.value - theirs.value
+    unit = " years" if METRICS[metric].kind == "date" else ""
+    shown = f"{delta:+.3f}{unit}"
+    failed = OPS[gate.op](delta, _threshold("number", gate.value, gate.text))
+    verb = "fails" if failed else "passes"
+    return GateResult(gate=gate.text, model=name, measured=shown, failed=failed,
+                      reason=f"{name} {verb} `{gate.text}`: {metric} is {mine.shown} against "
+                      f"{theirs.shown} for the baseline {other} ({shown}).")
+
+
+def check(gates: Sequence[Gate], audits: Sequence[ModelAudit],
+          baseline: ModelAudit | None = None) -> list[GateResult]:
+    """Evaluate every gate against every model (``delta.`` gates against ``baseline``)."""
     results = []
     for audit in audits:
         for gate in gates:
+            if gate.metric.startswith(DELTA):
+                results.append(_delta(gate, audit, baseline))
+                continue
             reading = read(audit, gate.metric)
             name = audit.model.display_name
             if reading is None or not math.isfinite(reading.value):  # NaN compares false

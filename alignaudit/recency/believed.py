@@ -97,7 +97,23 @@ def _year_scores(prefs: list[FactPreference], years: np.ndarray, now: float) -> 
     return out
 
 
-def _best_years(scores: np.ndarray) -> np.ndarray:
+def year_matrix(preferences: list[FactPreference], now: float, min_coverage: float = 0.5
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """(eligible years, scores with NaN as 0, covered as 0/1), both (facts, years), as
+    :func:`believed_year` uses them; None when no year is eligible or there are no facts."""
+    if not preferences:
+        return None
+    first = min(a.valid_from for f in preferences for a in f.answers)
+    years = np.arange(math.floor(first), math.floor(now) + 1)
+    scores = _year_scores(preferences, years, now)
+    eligible = (~np.isnan(scores)).sum(axis=0) >= max(1, math.ceil(min_coverage * len(scores)))
+    if not eligible.any():
+        return None
+    years, scores = years[eligible], scores[:, eligible]
+    return years, np.nan_to_num(scores), (~np.isnan(scores)).astype(float)
+
+
+def best_year_index(scores: np.ndarray) -> np.ndarray:
     """Index of the highest score per row, the latest among ties (within 1e-9)."""
     best = np.nanmax(scores, axis=-1, keepdims=True)
     tied = scores >= best - 1e-9
@@ -117,7 +133,7 @@ def _bootstrap_years(filled: np.ndarray, covered: np.ndarray, rng: np.random.Gen
     counts = rng.multinomial(n_facts, np.full(n_facts, 1.0 / n_facts), size=n_boot)
     with np.errstate(invalid="ignore", divide="ignore"):
         boot = np.einsum("bf,fy->by", counts, filled) / np.einsum("bf,fy->by", counts, covered)
-    return _best_years(np.where(np.isnan(boot), -np.inf, boot))
+    return best_year_index(np.where(np.isnan(boot), -np.inf, boot))
 
 
 def believed_year(
@@ -143,18 +159,14 @@ def believed_year(
     empty = {**base, "believed_year": None, "interval_low": None, "interval_high": None}
     if not preferences:
         return BelievedYear.model_validate({**empty, "verdict": "No changing facts were scored."})
-    first = min(a.valid_from for f in preferences for a in f.answers)
-    years = np.arange(math.floor(first), math.floor(now) + 1)
-    scores = _year_scores(preferences, years, now)
-    eligible = (~np.isnan(scores)).sum(axis=0) >= max(1, math.ceil(min_coverage * len(scores)))
-    if not eligible.any():
+    found = year_matrix(preferences, now, min_coverage)
+    if found is None:
         return BelievedYear.model_validate({**empty, "verdict": "The timelines share no year."})
-    years, scores = years[eligible], scores[:, eligible]
-    covered, filled = ~np.isnan(scores), np.nan_to_num(scores)
-    n_cov = covered.sum(axis=0)
+    years, filled, covered = found
+    n_cov = covered.sum(axis=0).astype(int)
     mean = filled.sum(axis=0) / n_cov
-    best = int(years[_best_years(mean)])
-    picks = years[_bootstrap_years(filled, covered.astype(float), rng, n_boot)]
+    best = int(years[best_year_index(mean)])
+    picks = years[_bootstrap_years(filled, covered, rng, n_boot)]
     tail = (1.0 - confidence) / 2.0
     lo, hi = (int(np.quantile(picks, q, method="inverted_cdf")) for q in (tail, 1.0 - tail))
     rows = [YearScore(year=int(y), score=float(m), n_facts=int(c),

@@ -25,7 +25,6 @@ from scipy import special, stats
 
 from alignaudit._util.frozen import Frozen
 
-
 FrozenModel = Frozen
 """The frozen pydantic base (field docstrings become field descriptions)."""
 

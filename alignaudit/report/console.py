@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from alignaudit.compare.verdict import Comparison
 from alignaudit.judge.metrics import generation_only
 from alignaudit.result import ModelAudit
 
@@ -44,4 +45,16 @@ def console_summary(audit: ModelAudit) -> str:
         c = rec.confabulation
         lines.append(f"  confabulation: {c.n_confabulated}/{c.n_controls} fabricated events "
                      f"'recognised' ({c.rate:.0%})")
+    return "\n".join(lines)
+
+
+def console_comparison(comparison: Comparison | None) -> str:
+    """The comparison verdict for the terminal: one line per question and pair."""
+    if comparison is None:
+        return ""
+    lines = []
+    for pair in comparison.pairs:
+        against = "the baseline " if pair.baseline else ""
+        lines.append(f"== {pair.a} vs {against}{pair.b} (paired)")
+        lines += [f"  {f.words}" for f in pair.findings]
     return "\n".join(lines)

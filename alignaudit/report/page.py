@@ -23,10 +23,12 @@ from pathlib import Path
 from typing import Any
 
 from alignaudit._util.files import shipped_path
+from alignaudit.compare.verdict import Comparison
 from alignaudit.judge.verdict import QUESTIONS, Thresholds, worst, years
 from alignaudit.recency.scoring import ProbeResult
 from alignaudit.report import charts
 from alignaudit.report.columns import Column, columns
+from alignaudit.report.compare_view import comparison_for
 from alignaudit.report.drift_view import drift_page
 from alignaudit.report.format import (
     GROUP_ROW_CAP,
@@ -232,9 +234,10 @@ def _runs(result: AuditResult | Sequence[AuditResult]) -> list[AuditResult]:
     return [result] if isinstance(result, AuditResult) else list(result)
 
 
-def context(result: AuditResult | Sequence[AuditResult],
-            thresholds: Thresholds | None = None) -> dict[str, Any]:
-    """Everything the templates show, computed once (pure: same input, same output)."""
+def context(result: AuditResult | Sequence[AuditResult], thresholds: Thresholds | None = None,
+            comparison: Comparison | None = None) -> dict[str, Any]:
+    """Everything the templates show, computed once (pure: same input, same output);
+    ``comparison`` when the caller has already computed it."""
     runs = _runs(result)
     if not runs:
         raise ValueError("nothing to render: no results given")
@@ -262,6 +265,7 @@ def context(result: AuditResult | Sequence[AuditResult],
         "footprints": [footprint(c, price) for c in cols],
         "drift": drift_page(cols),
         "gates": [g for run in runs for g in run.gates],
+        "comparison": comparison or comparison_for(runs),
         "thresholds": limits, "numbers": method_numbers(cols),
         "conf_thresholds": [_threshold(c) for c in cols],
         "caps": {"probes": PROBE_ROW_CAP, "group": GROUP_ROW_CAP, "list": LIST_CAP},
@@ -269,28 +273,31 @@ def context(result: AuditResult | Sequence[AuditResult],
 
 
 def render(result: AuditResult | Sequence[AuditResult], rendered_at: str | None = None,
-           thresholds: Thresholds | None = None) -> str:
+           thresholds: Thresholds | None = None, comparison: Comparison | None = None) -> str:
     """The HTML page for one result, or a comparison page for several."""
     stamp = rendered_at or dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     template = _environment().get_template("report.html.j2")
-    return template.render(**context(result, thresholds), rendered_at=stamp)
+    return template.render(**context(result, thresholds, comparison), rendered_at=stamp)
 
 
 def render_summary(result: AuditResult | Sequence[AuditResult],
-                   thresholds: Thresholds | None = None) -> str:
+                   thresholds: Thresholds | None = None,
+                   comparison: Comparison | None = None) -> str:
     """The verdict in Markdown, for a pull request or a design doc."""
     runs = _runs(result)
     cols = columns(runs, thresholds or Thresholds())
     template = _environment().get_template("summary.md.j2")
     return template.render(r=runs[0], runs=runs, cols=cols, questions=QUESTIONS,
                            title=" vs ".join(c.label for c in cols),
-                           gates=[g for run in runs for g in run.gates])
+                           gates=[g for run in runs for g in run.gates],
+                           comparison=comparison or comparison_for(runs))
 
 
 def write_report(result: AuditResult | Sequence[AuditResult], out_dir: Path,
                  name: str = "report.html", thresholds: Thresholds | None = None) -> Path:
     """Write the page (``name``) and ``summary.md`` into ``out_dir``; returns the page's path."""
     page = Path(out_dir) / name
-    atomic_write(page, render(result, thresholds=thresholds))
-    atomic_write(Path(out_dir) / "summary.md", render_summary(result, thresholds))
+    found = comparison_for(_runs(result))
+    atomic_write(page, render(result, thresholds=thresholds, comparison=found))
+    atomic_write(Path(out_dir) / "summary.md", render_summary(result, thresholds, found))
     return page

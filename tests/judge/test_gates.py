@@ -103,3 +103,34 @@ def test_a_policy_folder_is_a_message(tmp_path):
 
     with pytest.raises(UserError, match="Cannot read --policy .*: Is a directory"):
         gates.load_policy(tmp_path)
+
+
+@pytest.mark.parametrize("cond, failed", [
+    ("delta.recency_accuracy<-0.02", True), ("delta.recency_accuracy<-0.2", False),
+    ("delta.cutoff<-1", True), ("delta.cutoff<-2", False), ("delta.believed_year!=0", True),
+])
+def test_delta_gates_compare_with_the_baseline(base, cond, failed):
+    tuned = audit(base, accuracy=0.4, cutoff=2020.0, believed=2019)
+    baseline = audit(base, accuracy=0.5, cutoff=2021.5, believed=2020)
+    [result] = gates.check([gates.parse(cond)], [tuned], baseline)
+    assert result.failed is failed
+    assert "baseline" in result.reason
+
+
+def test_a_delta_gate_without_a_baseline_or_a_number_cannot_pass(base):
+    [result] = gates.check([gates.parse("delta.recency_accuracy<-1")], [audit(base)])
+    assert result.failed and "--baseline" in result.reason
+    with pytest.raises(UsageError, match="not a number"):
+        gates.parse("delta.cutoff<2024-01")
+    with pytest.raises(UsageError, match="unknown metric"):
+        gates.parse("delta.speed<1")
+
+
+@pytest.mark.parametrize("cond", ["delta.recency_accuracy<-0.02", "delta.recency_accuracy>=0"])
+def test_a_delta_of_a_value_that_is_not_a_number_fails_its_gate(base, cond):
+    """NaN on either side made the delta NaN, which passed every `<` and `>=` delta gate."""
+    nan = float("nan")
+    for mine, theirs in ((nan, 0.5), (0.5, nan)):
+        [result] = gates.check([gates.parse(cond)], [audit(base, accuracy=mine)],
+                               audit(base, accuracy=theirs))
+        assert result.failed and result.measured is None and "not measured" in result.reason

@@ -686,6 +686,43 @@ def test_an_answer_sharing_more_words_with_the_prompt_than_any_distractor_is_hig
     assert "shares more of its words with the prompt than any distractor" in reasons
 
 
+def test_an_answer_singled_out_by_a_word_of_the_prompt_is_high() -> None:
+    """A prompt word that is in the answer and in no distractor gives it away, even when a
+    distractor shares as many of the prompt's words ("empty values" -> EmptyFieldListFilter),
+    and also when the word is glued into the answer ("conftest" in --noconftest)."""
+    snakes = [f"xequa_{w}" for w in pseudo_words(3, 63)]
+    docs = corpus() + [
+        DatedDoc(text=f"The lodrexe importer reads the {w} setting.", date="2021-02-03",
+                 source=f"sn:{i}", group="frob") for i, w in enumerate(snakes)
+    ] + [
+        DatedDoc(text="The lodrexe importer reads the pikaqua_flush_limit setting now.",
+                 date="2021-02-05", source="s:0", group="frob"),
+        DatedDoc(text="Fixed the xequa exporter so that a flush honours the "
+                 "pikaqua_flush_limit setting again.", date="2021-09-05", source="s:1",
+                 group="frob")]
+    c, failure, built = statement_for(docs, "pikaqua_flush_limit", "s:1", opts())
+    assert failure is None
+    level, reasons = predictability(c, built, opts(), None, snakes)
+    assert level == "high"
+    assert "shares more of its words with the prompt than any distractor" not in reasons
+    assert "the prompt's word 'flush' is in the answer and in no distractor" in reasons
+    others = [f"xequa_{w}_flush" for w in pseudo_words(3, 64)]  # now 'flush' tells nothing
+    docs += [DatedDoc(text=f"The lodrexe importer reads the {w} setting.", date="2021-02-04",
+                      source=f"fl:{i}", group="frob") for i, w in enumerate(others)]
+    c, failure, built = statement_for(docs, "pikaqua_flush_limit", "s:1", opts())
+    level, reasons = predictability(c, built, opts(), None, others)
+    assert not any("in no distractor" in r for r in reasons)
+    options = [f"--{w}" for w in pseudo_words(3, 65)]
+    docs = corpus() + [
+        DatedDoc(text=f"The lodrexe runner accepts {o} now.", date="2021-02-03",
+                 source=f"op:{i}", group="frob") for i, o in enumerate(options)
+    ] + [DatedDoc(text="Fixed the xequa runner so that it ignores all grivotaxe.py files "
+                  "with --nogrivotaxe again.", date="2021-09-05", source="op:9", group="frob")]
+    c, failure, built = statement_for(docs, "--nogrivotaxe", "op:9", opts())
+    level, reasons = predictability(c, built, opts(), None, options)
+    assert "the prompt's word 'grivotaxe' is in the answer and in no distractor" in reasons
+
+
 def test_statement_distractors_are_as_plausible_to_a_stale_reader_as_the_answer() -> None:
     plausible = [f"--{w}-vex" for w in pseudo_words(4, 71)]
     docs = corpus() + [DatedDoc(text=f"The grivotaxe pistokane cache honours {o} in the "

@@ -8,7 +8,7 @@ from pydantic import Field
 
 from alignaudit._util.frozen import Frozen as _Frozen
 
-GENERATOR_VERSION = "0.2"
+GENERATOR_VERSION = "0.2.1"
 
 
 

@@ -117,6 +117,9 @@ def _choice_signs(c: Candidate, corpus: Corpus, text: str, distractors: Sequence
     theirs = max((_implied_share(corpus.terms[d].first, own) for d in distractors), default=1.0)
     if 0.2 <= mine < 1.0 and mine > theirs:
         high.append("shares more of its words with the prompt than any distractor")
+    cue = _singled_out(span, own, [corpus.terms[d].first.core for d in distractors])
+    if cue and span.shape not in _NUMERIC_SHAPES:
+        high.append(f"the prompt's word '{cue}' is in the answer and in no distractor")
     if distractors and span.shape not in _NUMERIC_SHAPES and \
             all(looks(corpus.terms[d].first.core) != looks(span.core) for d in distractors):
         high.append("written unlike every distractor")
@@ -361,6 +364,30 @@ def _implied_share(span: Span, prompt: str) -> float:
         return 0.0
     present = {p[:4] for p in parts(prompt)}
     return sum(p in present for p in wanted) / len(wanted)
+
+
+def _singled_out(span: Span, text: str, others: Sequence[str]) -> str | None:
+    """A word of ``text`` (not a stop word) that is part of the answer and of no distractor
+    ("filtering on empty values" -> EmptyFieldListFilter among other ...ListFilters;
+    "ignores all conftest.py files" -> --noconftest): a reader who does not know the event
+    picks the one choice that names what the sentence is about. Word parts are compared on
+    their first four letters after a plural s; a word of 4+ letters also counts when it is
+    inside the answer's text ("conftest" in "--noconftest")."""
+    if not others:
+        return None
+    def stem(part: str) -> str:
+        return (part[:-1] if part.endswith("s") and len(part) > 3 else part)[:4]
+
+    theirs = {stem(p) for o in others for p in parts(o)}
+    mine = {stem(p): p for p in parts(span.core) if not p.isdigit()}
+    for part in sorted(parts(text) - STOP_WORDS):
+        if stem(part) in mine and stem(part) not in theirs:
+            return part
+    lowered = [o.lower() for o in others]
+    for word in sorted({w.lower() for w in re.findall(r"[A-Za-z]{4,}", text)} - STOP_WORDS):
+        if word in span.core.lower() and not any(word in o for o in lowered):
+            return word
+    return None
 
 
 def _series(span: Span, prompt: str) -> str | None:
