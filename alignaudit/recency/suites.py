@@ -13,9 +13,8 @@ import hashlib
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import numpy as np
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from alignaudit._util.dates import check_date
@@ -23,6 +22,9 @@ from alignaudit._util.errors import UserError, validation_problems
 from alignaudit._util.files import shipped_path
 from alignaudit._util.frozen import Frozen
 from alignaudit._util.safe_yaml import YamlDocument, read_yaml
+
+if TYPE_CHECKING:  # numpy is not needed to list or check suites (`probes list` in a bare venv)
+    import numpy as np
 
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 URL_RE = re.compile(r"^https?://[^\s<>\"']+$", re.IGNORECASE)
