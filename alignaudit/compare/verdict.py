@@ -25,6 +25,7 @@ from alignaudit.compare.documents import (
 from alignaudit.recency.section import preferences
 
 if TYPE_CHECKING:
+    from alignaudit.recency.cutoff import CutoffEstimate
     from alignaudit.result import ModelAudit
 
 METHOD = ("Paired: only probes both models answered count. Accuracy differences: Bonett-Price "
@@ -42,7 +43,9 @@ class Finding(Frozen):
     """One question of the comparison, answered."""
 
     question: str = Field(description="What is compared, e.g. 'knows more dated facts'.")
-    leader: str | None = Field(description="The model ahead, or None for a tie.")
+    leader: str | None = Field(description="The model ahead, or None for a tie (or nothing "
+                               "to compare).")
+    compared: bool = Field(default=True, description="False when one side was not measured.")
     words: str = Field(description="The answer in one sentence.")
 
 
@@ -93,7 +96,7 @@ def _accuracy_finding(d: AccuracyDifference, a: str, b: str) -> Finding:
 def _date_finding(d: DateDifference, a: str, b: str) -> Finding:
     question = f"{d.what} is later"
     if d.difference is None or d.ci_low is None or d.ci_high is None:
-        return Finding(question=question, leader=None,
+        return Finding(question=question, leader=None, compared=False,
                        words=f"{d.what.capitalize()}: not compared ({d.reason}).")
     dates = f"{a} {d.a}, {b} {d.b}"
     if not d.beyond_noise:
@@ -145,13 +148,30 @@ def _dates(x: ModelAudit, y: ModelAudit, pairs: list, docs: tuple | None, seed: 
     cut = None
     if rx is not None and ry is not None and rx.cutoff is not None and ry.cutoff is not None:
         shown = (rx.cutoff.cutoff_label or "no estimate", ry.cutoff.cutoff_label or "no estimate")
-        cut = cutoff_difference(pairs, docs, names, shown, np.random.default_rng([seed, 7]),
-                                n_boot)
+        rng = np.random.default_rng([seed, 7])
+        shared = _suites_both_date(rx.cutoff, ry.cutoff)
+        if "no estimate" in shown and shared:  # compare on the suites that date both models
+            own = {(s.name, i): s.label_date for i, c in enumerate((rx.cutoff, ry.cutoff))
+                   for s in c.signals}
+            label = " and ".join(f"the {n} facts" for n in shared)
+            shown = tuple(", ".join(own[(n, i)] for n in shared) for i in (0, 1))  # type: ignore[assignment]
+            cut = cutoff_difference([p for p in pairs if p[0].suite in shared], None, names,
+                                    shown, rng, n_boot)
+            cut = cut.model_copy(update={"what": f"cutoff on {label}"})
+        else:
+            cut = cutoff_difference(pairs, docs, names, shown, rng, n_boot)
     bel = None
     if rx is not None and ry is not None and rx.believed is not None and ry.believed is not None:
         bel = believed_difference(preferences(x.probes), preferences(y.probes),
                                   rx.believed.now, np.random.default_rng([seed, 8]))
     return cut, bel
+
+
+def _suites_both_date(a: CutoffEstimate, b: CutoffEstimate) -> list[str]:
+    """Suites whose facts alone give each model a cutoff."""
+    dated = [{s.name for s in c.signals if s.kind == "probes" and s.status == "estimate"}
+             for c in (a, b)]
+    return sorted(dated[0] & dated[1])
 
 
 def compare_pair(x: ModelAudit, y: ModelAudit, seed: int, same_data: bool = True,

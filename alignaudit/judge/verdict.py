@@ -110,6 +110,9 @@ def cutoff_line(audit: ModelAudit, t: Thresholds) -> VerdictLine:
     reading = read(audit, "cutoff")
     if est.status != "estimate" or reading is None:
         shape = {"flat": "no clear drop", "none": "near chance"}.get(est.shape, "no estimate")
+        if est.disagreement and est.signals:  # each signal's own date, side by side
+            shape = "signals disagree: " + " vs ".join(
+                s.label_date for s in est.signals if s.status == "estimate")
         return VerdictLine(**base, status="info", headline=shape, sentence=est.verdict)
     headline = f"{est.cutoff_label} ({est.confidence:.0%} CI {_interval(est)})"
     if est.shape == "decline" and est.logistic is not None:

@@ -33,9 +33,13 @@ from alignaudit.recency.signals import DocumentScores, ProbeOutcomes
 
 Shape = Literal["step", "decline", "unclear", "flat", "none"]
 METHOD = ("change date: posterior over one shared date with each signal's levels integrated out "
-          "(a step or a linear fall of 0-8 years), median and equal-tailed credible interval; "
-          "no estimate when a change is not supported (log Bayes factor < 1) or the interval "
-          "spans most of the dated range")
+          "(a step or a linear fall of 0-8 years), median and equal-tailed credible interval, its "
+          "level calibrated in simulation when the data say little (docs/validation.md); no "
+          "estimate when a change is not supported (log Bayes factor < 1) or the date's central "
+          "90% spans most of the dated range")
+DISAGREE_REASON = ("the signals disagree: their own intervals do not overlap, so no single "
+                   "date describes them all (each signal's date is shown)")
+"""Why there is no joint estimate when two signals' intervals are apart."""
 MIN_SIDE = 5
 """Fewest probes on each side of the descriptive step fit."""
 
@@ -79,6 +83,9 @@ class CutoffEstimate(Frozen):
     ci_low_label: str | None = Field(default=None, description="ci_low at the precision.")
     ci_high_label: str | None = Field(default=None, description="ci_high at the precision.")
     confidence: float = Field(description="Level of the interval, e.g. 0.9.")
+    credible_level: float | None = Field(
+        default=None, description="Central share of the posterior reported as that interval "
+        "(below the level when the data say little; see docs/validation.md).")
     n_boot: int = Field(default=0, description="Bootstrap resamples (0: the interval is not a "
                         "bootstrap; kept for results written by older versions).")
     shape: Shape = Field(
@@ -138,10 +145,12 @@ def _signal(est: ChangeEstimate, signal: ProbeOutcomes | DocumentScores) -> Sign
 
 
 def _shape(joint: ChangeEstimate) -> Shape:
-    """The estimate's shape; without one, "none" (too little, or near chance) or "flat" (no
-    drop the data can place)."""
+    """The estimate's shape; without one, "none" (too little, or near chance), "unclear" (the
+    signals disagree) or "flat" (no drop the data can place)."""
     if joint.status == "estimate":
         return joint.shape
+    if joint.reason == DISAGREE_REASON:
+        return "unclear"
     return "none" if "near chance" in joint.reason or joint.reason.startswith("only") else "flat"
 
 
@@ -204,6 +213,10 @@ def _from_joint(found: JointEstimate, signals: Sequence[ProbeOutcomes | Document
                 base: dict[str, object], cfg: ChangeSettings,
                 claimed: float | None) -> CutoffEstimate:
     joint = found.joint
+    if found.disagreement:  # a compromise date would describe neither signal
+        joint = joint.model_copy(update={
+            "status": "no_estimate", "reason": DISAGREE_REASON,
+            "verdict": f"No single knowledge cutoff: {found.disagreement}"})
     estimated = joint.status == "estimate"
     step = base.get("step")
     return CutoffEstimate.model_validate({
@@ -212,6 +225,7 @@ def _from_joint(found: JointEstimate, signals: Sequence[ProbeOutcomes | Document
         "cutoff_label": joint.label if estimated else None,
         "ci_low": joint.ci_low, "ci_high": joint.ci_high, "ci_low_label": joint.ci_low_label,
         "ci_high_label": joint.ci_high_label, "precision": joint.precision,
+        "credible_level": joint.credible_level,
         "width_words": joint.width_words, "power_note": found.power_note,
         "log_bayes_factor": joint.log_bayes_factor, "fall_years": joint.fall_years,
         "p_value_method": f"log Bayes factor of a change against no change: "

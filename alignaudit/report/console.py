@@ -37,7 +37,7 @@ def console_summary(audit: ModelAudit) -> str:
             own = signal.label_date if signal.status == "estimate" else "no estimate"
             lines.append(f"    {signal.label} alone: {own} ({signal.ci_label}; n={signal.n})")
         for note in (rec.cutoff.disagreement, rec.cutoff.power_note):
-            if note:
+            if note and note not in rec.cutoff.verdict:
                 lines.append(f"    {note}")
     if rec.believed is not None:
         lines.append(f"  believed year: {rec.believed.verdict}")

@@ -54,6 +54,11 @@ def test_a_fine_tune_that_forgot_recent_facts_fails_its_delta_gate(base):
     summary = (folder / "tuned" / "summary.md").read_text()
     assert "vs the baseline" in summary and "FAIL" in summary
     assert "Comparison: who is ahead" in (folder / "tuned" / "report.html").read_text()
+    page = folder / "again.html"
+    proc = cli("report", str(folder / "tuned" / "results.json"), "--baseline",
+               str(folder / "base" / "results.json"), "--out", str(page))
+    assert proc.returncode == 0, proc.stderr
+    assert "vs the baseline" in page.read_text()
 
 
 def test_an_identical_rerun_passes_and_is_called_a_tie(base):

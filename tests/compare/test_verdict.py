@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from alignaudit.compare.verdict import compare_models, compare_pair
-from tests.helpers.results import audit_for, probes_for
+from tests.helpers.results import audit_for, fact, probes_for
 
 
 def test_a_model_that_knows_later_facts_is_ahead_beyond_noise() -> None:
@@ -50,3 +52,24 @@ def test_one_model_has_nothing_to_compare_and_three_give_three_pairs() -> None:
     found = compare_models(audits, seed=0, n_boot=10)
     assert found is not None
     assert [(p.a, p.b) for p in found.pairs] == [("a", "b"), ("a", "c"), ("b", "c")]
+
+
+def _two_suites(until: tuple[int, int], seed: int) -> list:
+    rng = np.random.default_rng(seed)
+    out = []
+    for suite, knows_until in zip(("early", "late"), until, strict=True):
+        for i in range(260):
+            year = 2012 + i % 14
+            out.append(fact(i, year, bool(rng.random() < (0.9 if year <= knows_until else 0.25)),
+                            suite=suite))
+    return out
+
+
+def test_without_a_joint_cutoff_the_suites_that_date_both_models_are_compared() -> None:
+    torn = audit_for("torn", _two_suites((2015, 2022), seed=1))    # its suites disagree
+    plain = audit_for("plain", _two_suites((2018, 2018), seed=2))
+    assert torn.recency is not None and torn.recency.cutoff is not None
+    assert torn.recency.cutoff.status == "no_estimate"
+    pair = compare_pair(torn, plain, seed=0, n_boot=20)
+    assert pair.cutoff is not None and pair.cutoff.difference is not None
+    assert pair.cutoff.what == "cutoff on the early facts and the late facts"

@@ -5,6 +5,9 @@
   report, the verdict and the gates.
 - :mod:`tests.helpers.browser`: headless Chromium over the DevTools pipe.
 - :mod:`tests.helpers.cli`: the command line in a subprocess.
+- :mod:`tests.helpers.known_cutoff` and :mod:`tests.helpers.lm_training`: models trained on a
+  dated corpus up to a date we choose, and their audit (also used by
+  bench/bench_known_cutoff.py).
 """
 
 from __future__ import annotations

@@ -3,14 +3,22 @@ metric table reads, on synthetic audits whose right answers are known."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
-from alignaudit.judge.verdict import QUESTIONS, Thresholds, code_line, verdict, worst
+from alignaudit.judge.verdict import (
+    QUESTIONS,
+    Thresholds,
+    code_line,
+    cutoff_line,
+    verdict,
+    worst,
+)
 from alignaudit.recency.believed import BelievedYear
 from alignaudit.recency.cutoff import CutoffEstimate
 from alignaudit.recency.section import Confabulation, GroupAccuracy
 from alignaudit.result import AuditResult, ModelAudit
-from tests.helpers.results import alignment_for, audit_for, probes_for, result_for
+from tests.helpers.results import alignment_for, audit_for, fact, probes_for, result_for
 
 
 @pytest.fixture(scope="module")
@@ -121,3 +129,17 @@ def test_remote_code_is_named_in_the_verdict():
         update={"files_sha256": {"m.safetensors": "ab"}})})
     line = code_line(hashed, Thresholds())
     assert line.status == "info" and "sha256" in line.sentence
+
+
+def test_signals_that_disagree_headline_each_date_not_a_compromise():
+    rng = np.random.default_rng(2)
+    probes = []
+    for suite, knows_until in (("early", 2015), ("late", 2022)):
+        for i in range(260):
+            year = 2012 + i % 14
+            probes.append(fact(i, year, bool(rng.random() < (0.9 if year <= knows_until else 0.25)),
+                               suite=suite))
+    line = cutoff_line(audit_for("m", probes), Thresholds())
+    assert line.status == "info"
+    assert line.headline.startswith("signals disagree: ") and " vs " in line.headline
+    assert "No single knowledge cutoff" in line.sentence

@@ -254,6 +254,11 @@ def test_signals_that_disagree_are_said_to() -> None:
     est = estimate_cutoff(facts, documents=DatedScores(dates=list(dates), scores=list(scores)))
     assert "disagree" in est.disagreement and "your dated documents say 2023" in est.disagreement
     assert "the synthetic facts say 2018" in est.disagreement
+    # A date between the two would describe neither: no joint cutoff, each signal's own kept.
+    assert est.status == "no_estimate" and est.cutoff is None and est.shape == "unclear"
+    assert est.verdict.startswith("No single knowledge cutoff: The signals disagree")
+    assert {s.status for s in est.signals} == {"estimate"}
+    assert sorted(round(s.cutoff) for s in est.signals) == [2018, 2023]
 
 
 def test_estimate_is_deterministic_and_order_free() -> None:

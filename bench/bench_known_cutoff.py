@@ -1,0 +1,194 @@
+"""Bench: models with a cutoff we chose. SmolLM2-135M trained further, on CPU, on the shipped
+changelogs (data/corpora) dated before T, for several T; probes generated from the whole sample;
+accuracy before/after T and the estimated cutoff's 90% interval. The untrained model is scored
+too, as a control: its accuracy should not drop at any T.
+
+    python bench/bench_known_cutoff.py                     # SmolLM2, defaults below
+    python bench/bench_known_cutoff.py --from-scratch \\
+        --out bench/results/known_cutoff_tiny.json         # the test's tiny model
+
+Writes ``--out`` (JSON, rewritten after each T; a rerun with the same settings reuses finished
+T's) and the same name with ``.md`` (the table). The library is tests/helpers/known_cutoff.py
+and tests/helpers/lm_training.py, shared with tests/recency/test_known_cutoff.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import platform
+import shutil
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.helpers import known_cutoff as kc  # noqa: E402
+from tests.helpers import lm_training as lm  # noqa: E402
+
+CONTINUED = {"epochs": 3, "lr": 1e-3, "batch_size": 4, "train_top_layers": 8}
+"""Continued training of SmolLM2 (flags override): the top 8 of 30 blocks and the final norm
+(28.3M of 134.5M parameters; embeddings frozen, so backward stops below them), three epochs."""
+
+
+def _args() -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--model", default="smollm2-135m", help="alias or folder to train further")
+    p.add_argument("--out", type=Path, default=ROOT / "bench/results/known_cutoff.json")
+    p.add_argument("--docs", type=int, default=400, help="documents drawn from the corpora")
+    p.add_argument("--max-chars", type=int, default=250, help="longest document kept")
+    p.add_argument("--cutoffs", default="2015-04-01,2017-04-01,2019-04-01")
+    p.add_argument("--from-scratch", action="store_true",
+                   help="train the test's tiny Llama from scratch instead")
+    p.add_argument("--epochs", type=int)
+    p.add_argument("--lr", type=float)
+    p.add_argument("--batch-size", type=int)
+    p.add_argument("--top-layers", type=int, help="train only the top N blocks (0: all)")
+    p.add_argument("--threads", type=int, default=1, help="torch threads")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--no-base", action="store_true", help="skip the untrained control")
+    return p.parse_args()
+
+
+def train_config(args: argparse.Namespace) -> lm.TrainConfig:
+    """The defaults of the model kind, overridden by the flags given."""
+    values: dict[str, Any] = {} if args.from_scratch else dict(CONTINUED)
+    given = {"epochs": args.epochs, "lr": args.lr, "batch_size": args.batch_size,
+             "train_top_layers": args.top_layers}
+    values |= {k: v for k, v in given.items() if v is not None}
+    if values.get("train_top_layers") == 0:
+        values["train_top_layers"] = None
+    return lm.TrainConfig(**values, seed=args.seed)
+
+
+def _fmt(x: float | None, digits: int = 2) -> str:
+    return "–" if x is None else f"{x:.{digits}f}"
+
+
+def _row(label: str, a: dict[str, Any], train: dict[str, Any] | None) -> str:
+    e = a["estimate"]
+    interval = f"{_fmt(e['ci_low'])} – {_fmt(e['ci_high'])}" if e["ci_low"] is not None else "–"
+    if e["status"] != "estimate":
+        contains = "no estimate"
+    else:
+        contains = "yes" if a["contains_true"] else f"no (by {a['miss_years']:.2f} y)"
+    trained = "–" if train is None else (
+        f"{train['seconds'] / 60:.1f} min, loss {train['loss_first_epoch']:.2f} → "
+        f"{train['loss_last_epoch']:.2f}")
+    return (f"| {label} | {a['cutoff_date']} ({a['cutoff_true']:.2f}) "
+            f"| {a['n_before']} / {a['n_after']} "
+            f"| {_fmt(a['accuracy_before'])} / {_fmt(a['accuracy_after'])} "
+            f"| {_fmt(e['cutoff'])} | {interval} | {contains} | {trained} |")
+
+
+def markdown(record: dict[str, Any]) -> str:
+    """The results table: trained models, then the untrained control at each T."""
+    c, t = record["config"], record["train_config"]
+    model = "tiny Llama from scratch" if c["from_scratch"] else c["model"]
+    top = t.get("train_top_layers")
+    lines = [
+        f"{model}; {record['corpus']['n_docs']} documents ({record['corpus']['first']} to "
+        f"{record['corpus']['last']}), {record['suite']['n_usable']} usable probes of "
+        f"{record['suite']['n_probes']}; training: {t['epochs']} epochs, lr {t['lr']}, batch "
+        f"{t['batch_size']}, {'all parameters' if top is None else f'top {top} blocks'}.",
+        "",
+        "| model | T | usable probes before / after | accuracy before / after | estimate "
+        "| 90% interval | contains T | training |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for run in record["runs"].values():
+        lines.append(_row("trained to T", run["audit"], run["train"]))
+    for a in record.get("base", {}).get("audits", []):
+        lines.append(_row("untrained", a, None))
+    return "\n".join(lines) + "\n"
+
+
+def _save(out: Path, record: dict[str, Any]) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(record, indent=2, default=str) + "\n")
+    out.with_suffix(".md").write_text(markdown(record))
+
+
+def _suite_info(suite: Any, generated: Any) -> dict[str, Any]:
+    kinds: dict[str, int] = {}
+    for g in generated.probes:
+        key = f"{g.kind}/{g.form}/{g.probe['predictability']}"
+        kinds[key] = kinds.get(key, 0) + 1
+    return {"n_probes": len(suite.probes),
+            "n_usable": sum(p.predictability != "high" for p in suite.probes),
+            "kinds": dict(sorted(kinds.items())), "warnings": list(generated.warnings)}
+
+
+def _rel(path: Path) -> str:
+    """``path`` relative to the checkout when inside it (results carry no local paths)."""
+    full = path.resolve()
+    return str(full.relative_to(ROOT)) if full.is_relative_to(ROOT) else str(path)
+
+
+def _record(args: argparse.Namespace, docs: list[Any], suite: Any, generated: Any,
+            train: lm.TrainConfig, suite_text: str) -> dict[str, Any]:
+    """A fresh record, or the previous one when the settings and suite are the same."""
+    config = {k: _rel(v) if isinstance(v, Path) else v for k, v in vars(args).items()} | {
+        "suite_sha256": hashlib.sha256(suite_text.encode()).hexdigest()}
+    previous = json.loads(args.out.read_text()) if args.out.exists() else {}
+    same = previous.get("config") == config
+    return {"config": config, "train_config": train.model_dump(),
+            "machine": {"python": platform.python_version(), "cpu": platform.processor(),
+                        "threads": args.threads},
+            "corpus": {"n_docs": len(docs), "first": docs[0].date, "last": docs[-1].date},
+            "suite": _suite_info(suite, generated),
+            "runs": previous.get("runs", {}) if same else {},
+            "base": previous.get("base", {}) if same else {}}
+
+
+def _train_and_audit(args: argparse.Namespace, docs: list[Any], suite: Any, kinds: dict,
+                     train: lm.TrainConfig, cutoff: date, work: Path) -> dict[str, Any]:
+    texts = kc.training_texts(kc.select_until(docs, cutoff))
+    folder = work / f"model-{cutoff}"
+    started = time.perf_counter()
+    report = (lm.train_from_scratch(texts, folder, lm.TinyConfig(), train) if args.from_scratch
+              else lm.continue_training(args.model, texts, folder, train))
+    audit = kc.audit(folder, suite, cutoff, kinds)
+    shutil.rmtree(folder)
+    return {"train": report.model_dump(), "audit": audit.model_dump(),
+            "wall_seconds": time.perf_counter() - started}
+
+
+def main() -> None:
+    args = _args()
+    import torch
+
+    torch.set_num_threads(args.threads)
+    cutoffs = [date.fromisoformat(c) for c in args.cutoffs.split(",")]
+    docs = kc.sample_corpus(kc.load_corpus(), kc.SampleConfig(
+        n=args.docs, seed=args.seed, max_chars=args.max_chars))
+    train = train_config(args)
+    with tempfile.TemporaryDirectory(prefix="known-cutoff-") as tmp:
+        work = Path(tmp)
+        suite, generated = kc.make_suite(docs, work, seed=args.seed)
+        kinds = kc.probe_kinds(generated)
+        record = _record(args, docs, suite, generated, train,
+                         (work / "suite.yaml").read_text(encoding="utf-8"))
+        if not (args.no_base or args.from_scratch or record["base"]):
+            results, seconds = kc.score(args.model, suite)
+            record["base"] = {"score_seconds": seconds, "audits": [
+                kc.audit_results(results, t, seconds, kinds).model_dump() for t in cutoffs]}
+            _save(args.out, record)
+        for cutoff in cutoffs:
+            if cutoff.isoformat() not in record["runs"]:
+                record["runs"][cutoff.isoformat()] = _train_and_audit(
+                    args, docs, suite, kinds, train, cutoff, work)
+                _save(args.out, record)
+                print(markdown(record), flush=True)
+    _save(args.out, record)
+    print(markdown(record))
+
+
+if __name__ == "__main__":
+    main()
