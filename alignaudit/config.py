@@ -34,14 +34,21 @@ from pydantic import (
 )
 
 from alignaudit._util.dates import check_date
-from alignaudit._util.errors import UsageError, validation_problems
+from alignaudit._util.errors import UsageError, UserError, validation_problems
 from alignaudit._util.files import existing_path
+from alignaudit._util.owned import check_replaceable, same_path
 from alignaudit.backends.hf.options import HFSettings
 from alignaudit.backends.openai.options import ServerSettings
 from alignaudit.backends.registry import BACKENDS, BackendKind
 from alignaudit.judge.gates import parse as parse_gate
 
 MAX_NEW_TOKENS = 4096
+MIN_DOCUMENTS = 10
+"""Fewest documents on either side of the drift statistics (--data, --reference)."""
+REFERENCE_KINDS = ("auto", "wiki", "model")
+"""--reference values that are not a path."""
+OUTPUT_FILES = {"results.json": "results file", "report.html": "page", "summary.md": "summary"}
+"""What a run writes into --out, and what each is (see alignaudit._util.owned)."""
 RUN_CONTEXT = {"run": True}
 """Validation context of a run being configured: checks that look at the disk run too."""
 
@@ -107,6 +114,22 @@ class DataSettings(BaseModel):
             raise ValueError(f"--split {value}: use `lines` or `paragraphs`.")
         return value
 
+    @field_validator("paths", "reference", "save_embeddings", "embedder")
+    @classmethod
+    def _not_blank(cls, value: Any, info: ValidationInfo) -> Any:
+        option = {"paths": "--data"}.get(info.field_name or "",
+                                        "--" + (info.field_name or "").replace("_", "-"))
+        for item in value if isinstance(value, list) else [value]:
+            if item is not None and not str(item).strip():
+                raise ValueError(f"{option} '': give a path (an empty value would mean the "
+                                 "current folder).")
+        return value
+
+    @field_validator("save_embeddings", mode="before")
+    @classmethod
+    def _as_text(cls, value: Any) -> Any:
+        return str(value) if isinstance(value, Path) else value
+
     @field_validator("sample", "reference_size", "n_permutations", "max_model_docs")
     @classmethod
     def _counts(cls, value: int | None, info: ValidationInfo) -> int | None:
@@ -114,13 +137,54 @@ class DataSettings(BaseModel):
             info.field_name or "", "--" + (info.field_name or "").replace("_", "-"))
         return _positive(option, value)
 
+    @field_validator("reference_size")
+    @classmethod
+    def _reference_size(cls, value: int) -> int:
+        if value < MIN_DOCUMENTS:
+            raise ValueError(f"--reference-size {value}: the drift statistics need at least "
+                             f"{MIN_DOCUMENTS} reference documents; give {MIN_DOCUMENTS} or more "
+                             "(default 500).")
+        return value
+
     @model_validator(mode="after")
     def _paths_exist(self, info: ValidationInfo) -> DataSettings:
-        """Every --data path exists (when configuring a run, after the values are checked)."""
+        """Every path the data section reads exists, and --save-embeddings can be written
+        (when configuring a run, after the values are checked, before any model loads)."""
         if info.context and info.context.get("run"):
             for path in self.paths:
-                existing_path(Path(path).expanduser())  # before any model loads
+                existing_path(Path(path).expanduser())
+            if self.reference not in REFERENCE_KINDS:
+                existing_path(Path(self.reference).expanduser(), "--reference")
+            if self.embedder:
+                _check_embedder(self.embedder)
+            if self.save_embeddings is not None:
+                self._check_save_embeddings(Path(self.save_embeddings).expanduser())
         return self
+
+    def _check_save_embeddings(self, target: Path) -> None:
+        option = f"--save-embeddings {target}"
+        if not str(target).strip() or target.name in ("", ".", ".."):
+            raise UsageError(f"{option}: give the path of the .npz file to write.")
+        inputs = [*self.paths, self.reference]
+        if any(same_path(target, Path(p).expanduser()) for p in inputs):
+            raise UsageError(f"{option}: that is one of your inputs; give a new file name.")
+        check_replaceable(target, "--save-embeddings", "embeddings file")
+        parent = next((p for p in target.parents if p.exists()), Path("."))
+        if not parent.is_dir():
+            raise UsageError(f"{option}: {parent} is a file, so no file can be written below "
+                             "it. Give a path in a folder.")
+
+
+def _check_embedder(spec: str) -> None:
+    """A local ``--embedder`` (a path, or a name that exists on disk) is a model folder; the
+    same check the embedder makes when it loads, made before the audited model loads."""
+    local = Path(spec).expanduser()
+    if spec.startswith((".", "/", "~")):
+        existing_path(local, "--embedder")
+    if local.exists() and not (local.is_dir() and (
+            (local / "modules.json").is_file() or (local / "config.json").is_file())):
+        raise UserError(f"--embedder {spec}: not a sentence-transformers model folder (it has "
+                        "no modules.json or config.json). Point at the folder `save` wrote.")
 
 
 FLAT_ORDER = (
@@ -254,6 +318,10 @@ class RunConfig(BaseModel):
     def _served(self) -> RunConfig:
         if self.backend == "openai" and not self.server.base_url:
             raise ValueError("--backend openai needs --base-url, e.g. http://127.0.0.1:8000/v1.")
+        if self.data is not None and self.data.reference == "model" and (
+                not self.models or self.backend == "openai"):
+            raise ValueError("--reference model samples text from a local model (--model, not "
+                             "--backend openai); pass --reference wiki or a reference file.")
         return self
 
 
@@ -268,3 +336,68 @@ def _option_message(exc: ValidationError) -> str:
         name = str(loc[-1]) if loc else field
         lines.append(f"--{name.replace('_', '-')}: {message}.")
     return "\n".join(dict.fromkeys(lines))
+
+
+def output_folder(out: str, config: RunConfig, policy: str | None = None) -> Path:
+    """``--out`` checked before anything runs: a folder that is none of the run's inputs, and
+    where no file the run writes (results.json, report.html, summary.md) belongs to the user.
+    A bad value is a :class:`UsageError` naming the option."""
+    if not out.strip():
+        raise UsageError("--out '': give the folder to write results.json, report.html and "
+                         "summary.md into, e.g. --out audit.")
+    folder = Path(out).expanduser()
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"--out {out}: that is a file; --out names the folder to write "
+                         "results.json, report.html and summary.md into. Give a folder.")
+    for option, value in run_inputs(config, policy):
+        given = Path(value).expanduser()
+        if same_path(folder, given):
+            raise UsageError(f"--out {out}: that is your {option} {value}; the results would "
+                             "be written over or among your input. Choose another folder.")
+        for name in OUTPUT_FILES:
+            if same_path(folder / name, given):
+                raise UsageError(f"--out {out}: the run writes {name} there, over your {option} "
+                                 f"{value}. Choose another folder, or copy the file away.")
+    for name, kind in OUTPUT_FILES.items():
+        check_replaceable(folder / name, "--out", kind)
+    return folder
+
+
+def run_inputs(config: RunConfig, policy: str | None = None) -> list[tuple[str, str]]:
+    """Every file or folder a run reads, as ``(option, path)``: suites given as paths, local
+    models, data, a reference file and the policy."""
+    found = [("--probes", p) for spec in config.probes for p in spec.split(",")
+             if p.strip() and Path(p.strip()).expanduser().exists()]
+    found += [("--model", m) for m in config.models if Path(m).expanduser().exists()]
+    if config.data is not None:
+        found += [("--data", p) for p in config.data.paths]
+        if config.data.reference not in REFERENCE_KINDS:
+            found.append(("--reference", config.data.reference))
+    if config.baseline:
+        found.append(("--baseline", config.baseline))
+    if policy:
+        found.append(("--policy", policy))
+    return found
+
+
+def report_target(out: str | None, results: list[Path]) -> Path:
+    """The page ``alignaudit report`` writes (``--out``, or report.html beside one results.json,
+    compare.html for several), checked like ``--out`` of a run: none of the results read, and
+    neither it nor the ``summary.md`` beside it a file of the user's."""
+    if out is not None and not out.strip():
+        raise UsageError("--out '': give the HTML file to write, e.g. --out report.html.")
+    if out is not None:
+        target = Path(out).expanduser()
+    else:
+        target = results[0].parent / "report.html" if len(results) == 1 else Path("compare.html")
+    for item in results:
+        for written in (target, target.parent / "summary.md"):
+            if same_path(written, item):
+                raise UsageError(f"--out {target}: {item} is the results file being read; "
+                                 "writing there would replace it. Choose another file name.")
+    if target.name == "summary.md":
+        raise UsageError(f"--out {target}: the summary is written beside the page as summary.md, "
+                         "so the page cannot have that name. Choose another, e.g. report.html.")
+    check_replaceable(target, "--out", "page")
+    check_replaceable(target.parent / "summary.md", "--out", "summary")
+    return target

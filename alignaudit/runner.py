@@ -29,7 +29,7 @@ from alignaudit.backends.journal import Journal, journal_path
 from alignaudit.backends.registry import load_backend
 from alignaudit.compare.verdict import Comparison, compare_models, compare_pair
 from alignaudit.config import RunConfig
-from alignaudit.drift.section import DataAlignment, analyse_data
+from alignaudit.drift.section import DataAlignment, analyse_data, check_inputs
 from alignaudit.judge import gates
 from alignaudit.recency.cutoff import DatedScores
 from alignaudit.recency.scoring import ScoreOptions, score_suites, summarise
@@ -101,7 +101,7 @@ def audit_model(
     backend = load_backend(config.backend, spec, config.hf, config.server, progress)
     info = backend.info
     if journal_dir is not None:
-        attach_journal(backend, journal_dir, say)
+        attach_journal(backend, journal_dir, say, config, suites)
     if config.claimed_cutoff:
         info = info.model_copy(update={"claimed_cutoff": config.claimed_cutoff})
     if info.backend == "openai":
@@ -150,20 +150,44 @@ def dated_documents(drift: DataAlignment | None) -> DatedScores | None:
                        scores=[math.log(v) for v in found.values])
 
 
-def attach_journal(backend: Backend, journal_dir: Path, say: Say) -> None:
+def run_identity(info: ModelInfo, config: RunConfig | None = None,
+                 suites: list[Suite] | None = None) -> dict[str, Any]:
+    """Everything that changes a model's answers, for the resume journal: its weights and its
+    other files (config.json, tokenizer, generation config), how it runs, the generation
+    settings, the suites' contents, the seed and the alignaudit version. A journal written for
+    another identity is not reused."""
+    model = info.model_dump(include={"spec", "backend", "revision", "dtype", "device",
+                                     "add_bos", "context_length", "trust_remote_code"})
+    identity: dict[str, Any] = {
+        "tool": __version__, "model": model,
+        "files": {**info.files_sha256, **info.config_sha256},
+        "suites": {s.name: s.sha256 for s in suites or []},
+    }
+    if config is not None:
+        identity.update(generation=config.scoring.model_dump(include={"generate",
+                                                                      "max_new_tokens"}),
+                        seed=config.seed, api=config.server.api)
+    return identity
+
+
+def attach_journal(backend: Backend, journal_dir: Path, say: Say, config: RunConfig | None = None,
+                   suites: list[Suite] | None = None) -> None:
     """Journal the backend's finished work in ``journal_dir`` (a backend that keeps no journal
-    says so and runs without one); say when there is work to reuse."""
+    says so and runs without one); say when there is work to reuse, or when a journal of other
+    inputs was set aside."""
     info = backend.info
-    identity = info.model_dump_json(include={"spec", "revision", "files_sha256", "dtype",
-                                             "device", "add_bos", "context_length"})
-    try:
-        backend.attach_journal(Journal(journal_path(journal_dir, info.spec), identity))
+    journal = Journal(journal_path(journal_dir, info.spec), run_identity(info, config, suites))
+    try:  # not `capabilities` first: a served model's probe would then go unjournaled
+        backend.attach_journal(journal)
     except Unsupported:
         return
-    if backend.journal is not None and backend.journal.entries:
+    if journal.stale:
+        say(f"Not resuming: the journal in {journal_dir} was written for other inputs "
+            f"({journal.stale} changed); it is kept as {journal.path.with_suffix('.stale').name} "
+            "and this run starts afresh.")
+    if journal.entries:
         unit = "requests" if info.backend == "openai" else "batches"
-        say(f"Resuming: {len(backend.journal.entries)} finished {unit} found in "
-            f"{backend.journal.path}")
+        say(f"Resuming: {len(journal.entries)} finished {unit} found in {journal.path}")
 
 
 def data_section(config: RunConfig, backend: Backend | None, say: Say,
@@ -262,6 +286,8 @@ def run_audit(config: RunConfig, say: Say, progress: bool = True,
     if config.backend == "hf":  # a served model's name is the server's business
         for spec in config.models:  # a bad second --model fails before the first loads
             check_spec(spec)
+    if config.data is not None and config.models:  # a bad data file fails before any model loads
+        check_inputs(config.data)
     result = AuditResult(tool_version=__version__, config=config,
                          suites=[suite_ref(s) for s in suites])
     baseline = load_baseline(config.baseline, result.suites) if config.baseline else None

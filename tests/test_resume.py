@@ -4,6 +4,8 @@ the same inputs twice give byte-identical results.json apart from the runtime bl
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -26,34 +28,51 @@ def comparable(path: Path) -> dict:
     return data
 
 
+def _journal_lines(journal: Path) -> int:
+    """Finished batches in the journal folder (identity lines and a line being written aside)."""
+    return sum(line.startswith('{"key"') and line.endswith("}")
+               for p in journal.glob("*.jsonl") for line in p.read_text().splitlines())
+
+
 def test_interrupted_run_resumes_to_the_same_results(tiny_gpt2_dir, tmp_path):
+    """Ctrl-C mid-run exits 130 with the journal kept; the same command resumes from it to the
+    results of an uninterrupted run.
+
+    Independent of the machine's speed: the run audits a second model whose weight file is a
+    named pipe, so after the first model's work it blocks reading it, and cannot finish before
+    the test has interrupted it (wherever that finds it)."""
+    second = tmp_path / "second"
+    shutil.copytree(tiny_gpt2_dir, second)
+    weights = second / "model.safetensors"
+    weights.unlink()
+    os.mkfifo(weights)
+    models = ["--model", str(second)]
     out = tmp_path / "interrupted"
-    proc = subprocess.Popen(command(tiny_gpt2_dir, out), stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(command(tiny_gpt2_dir, out, *models), stderr=subprocess.PIPE,
+                            text=True)
     journal = out / ".journal"
-    deadline = time.time() + 240
-    while time.time() < deadline:
-        lines = sum(len(p.read_text().splitlines()) for p in journal.glob("*.jsonl")) \
-            if journal.is_dir() else 0
-        if lines >= 20 or proc.poll() is not None:
-            break
+    deadline = time.time() + 600  # only bounds a hang
+    while time.time() < deadline and proc.poll() is None and _journal_lines(journal) < 20:
         time.sleep(0.05)
-    assert proc.poll() is None, "the run finished before it could be interrupted"
+    assert proc.poll() is None and _journal_lines(journal) >= 20, "the run stopped early"
     proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=120)
+    _, err = proc.communicate(timeout=300)
     assert proc.returncode == 130, err
     assert "Interrupted" in err and "Traceback" not in err
     assert not (out / "results.json").exists()
-    done = sum(len(p.read_text().splitlines()) for p in journal.glob("*.jsonl"))
+    done = _journal_lines(journal)
     assert done >= 20
 
-    resumed = subprocess.run(command(tiny_gpt2_dir, out), capture_output=True, text=True,
-                             timeout=600)
+    weights.unlink()
+    shutil.copy(tiny_gpt2_dir / "model.safetensors", weights)
+    resumed = subprocess.run(command(tiny_gpt2_dir, out, *models), capture_output=True,
+                             text=True, timeout=600)
     assert resumed.returncode == 0, resumed.stderr
-    assert "Resuming" in resumed.stderr
+    assert f"Resuming: {done} finished batches" in resumed.stderr
 
     fresh = tmp_path / "fresh"
-    straight = subprocess.run(command(tiny_gpt2_dir, fresh), capture_output=True, text=True,
-                              timeout=600)
+    straight = subprocess.run(command(tiny_gpt2_dir, fresh, *models), capture_output=True,
+                              text=True, timeout=600)
     assert straight.returncode == 0, straight.stderr
     assert comparable(out / "results.json") == comparable(fresh / "results.json")
 

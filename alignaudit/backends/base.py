@@ -68,6 +68,10 @@ class ModelInfo(BaseModel):
     files_sha256: dict[str, str] = Field(
         default_factory=dict, description="sha256 of the weight files that were loaded."
     )
+    config_sha256: dict[str, str] = Field(
+        default_factory=dict, description="sha256 of the model's other files that change its "
+        "answers: config.json, generation_config.json, tokenizer files (none for a GGUF file, "
+        "whose own hash covers them).")
     architecture: str = Field(default="", description="Model class / architecture.")
     n_parameters: int | None = Field(default=None, description="Parameter count.")
     weights_bytes: int | None = Field(default=None, description="Size of weights on disk.")

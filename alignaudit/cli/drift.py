@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import typer
 
 from alignaudit.cli import options as opt
@@ -16,7 +14,7 @@ def drift(
     data: opt.Data,
     reference: opt.Reference = "auto",
     model: opt.DriftModels = [],  # noqa: B006 - typer reads the default
-    out: opt.Out = Path("drift"),
+    out: opt.Out = "drift",
     text_column: opt.TextColumn = None,
     date_column: opt.DateColumn = None,
     split: opt.Split = "lines",

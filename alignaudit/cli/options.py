@@ -74,7 +74,7 @@ Api = Annotated[Optional[str], typer.Option(  # noqa: UP045
     help=_help(ServerSettings, "api", served=True))]
 
 # --------------------------------------------------------------------------- data
-Data = Annotated[list[Path], typer.Option(
+Data = Annotated[list[str], typer.Option(
     "--data", help="Your data: .txt/.jsonl/.csv/.parquet or a folder. Repeatable.")]
 TextColumn = Annotated[Optional[str], typer.Option(  # noqa: UP045
     help=_help(DataSettings, "text_column"))]
@@ -89,7 +89,7 @@ Embedder = Annotated[Optional[str], typer.Option(  # noqa: UP045
     help=_help(DataSettings, "embedder"))]
 Permutations = Annotated[int, typer.Option(help="Permutations per drift test.")]
 ModelDocs = Annotated[int, typer.Option(help=_help(DataSettings, "max_model_docs"))]
-SaveEmbeddings = Annotated[Optional[Path], typer.Option(  # noqa: UP045
+SaveEmbeddings = Annotated[Optional[str], typer.Option(  # noqa: UP045
     help=_help(DataSettings, "save_embeddings"))]
 
 # --------------------------------------------------------------------------- gates and output
@@ -101,7 +101,9 @@ Baseline = Annotated[Optional[Path], typer.Option(  # noqa: UP045
     "against it on the page, and delta.* gates.")]
 Policy = Annotated[Optional[Path], typer.Option(  # noqa: UP045
     help="YAML file with `fail_on:` gates.")]
-Out = Annotated[Path, typer.Option("--out", "-o", help="Output folder.")]
+Out = Annotated[str, typer.Option(
+    "--out", "-o", help="Output folder (results.json, report.html, summary.md). Files there that "
+    "alignaudit did not write are never overwritten.")]
 Resume = Annotated[bool, typer.Option(
     help="Reuse finished work journaled in --out by an earlier, interrupted run.")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")]

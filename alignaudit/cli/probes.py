@@ -104,6 +104,7 @@ def probes_generate(
     from alignaudit.recency import generated
     from alignaudit.recency.probegen.model import GenerateOptions
 
+    generated.check_out(out, data)  # before the documents are read or a writer model loads
     described = {"description": description} if description else {}
     options = _generate_options(GenerateOptions, period=period, per_period=per_period,
                                 limit=limit, seed=seed, name=name or _suite_name(out),

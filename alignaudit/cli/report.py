@@ -16,22 +16,21 @@ if TYPE_CHECKING:
 
 def report(
     results: Annotated[list[Path], typer.Argument(help="results.json file(s) to render.")],
-    out: Annotated[Optional[Path], typer.Option(  # noqa: UP045 - typer reads the annotation
-        help="HTML file to write (default: report.html beside the results).")] = None,
+    out: Annotated[Optional[str], typer.Option(  # noqa: UP045 - typer reads the annotation
+        help="HTML file to write (default: report.html beside the results; compare.html for "
+        "several). A file there that alignaudit did not write is never overwritten.")] = None,
     baseline: opt.Baseline = None,
 ) -> None:
     """Re-render a saved results.json, or compare several on one page (no model needed)."""
+    from alignaudit.config import report_target
     from alignaudit.result import load
 
+    target = report_target(out, results)
     loaded = [load(p) for p in results]
     if baseline is not None:
         loaded = [against_baseline(r, baseline) for r in loaded]
-    if len(loaded) > 1:  # one comparison page, a column per model of every result
-        target = out or Path("compare.html")
-        page = write_page(loaded, target.parent, target.name)
-    else:
-        target = out or results[0].parent / "report.html"
-        page = write_page(loaded[0], target.parent, target.name)
+    # several: one comparison page, a column per model of every result
+    page = write_page(loaded if len(loaded) > 1 else loaded[0], target.parent, target.name)
     say(f"Wrote {page} and {page.parent / 'summary.md'}")
 
 

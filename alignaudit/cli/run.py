@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import typer
@@ -15,7 +14,7 @@ def run(
     ctx: typer.Context,
     model: opt.Models,
     probes: opt.Probes = ["recency"],  # noqa: B006 - typer reads the default
-    out: opt.Out = Path("audit"),
+    out: opt.Out = "audit",
     backend: opt.Backend = "hf",
     device: opt.Device = "auto",
     dtype: opt.Dtype = "auto",
@@ -55,7 +54,7 @@ def run(
     quiet: opt.Quiet = False,
 ) -> None:
     """Run an audit and write results.json, report.html and summary.md into --out."""
-    execute(build_config(dict(ctx.params)), out, quiet, resume)
+    execute(build_config(dict(ctx.params)), out, quiet, resume, policy)
 
 
 def build_config(params: dict[str, Any]) -> Any:
@@ -69,7 +68,7 @@ def build_config(params: dict[str, Any]) -> Any:
     paths = params.pop("data", [])
     data = {name: params.pop(name) for name in opt.DATA_FIELDS if name in params}
     policy = params.pop("policy", None)
-    fail_on = list(params.pop("fail_on", [])) + (load_policy(policy) if policy else [])
+    fail_on = list(params.pop("fail_on", [])) + (load_policy(policy) if policy is not None else [])
     if not params.get("generate", True):
         params["semantic_match"] = False
     if params.get("as_of") is None:

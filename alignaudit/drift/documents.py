@@ -90,9 +90,9 @@ class Documents(Frozen):
 # --------------------------------------------------------------------------- public API
 def load_documents(
     paths: Sequence[str | Path], options: DataOptions | None = None,
-    rng: np.random.Generator | None = None,
+    rng: np.random.Generator | None = None, option: str = "--data",
 ) -> Documents:
-    """Read, clean and (optionally) sample the documents in ``paths``."""
+    """Read, clean and (optionally) sample the documents in ``paths`` (given as ``option``)."""
     options = options or DataOptions()
     if options.sample is not None and rng is None:
         raise ValueError("sampling needs an explicit numpy Generator (rng)")
@@ -100,8 +100,8 @@ def load_documents(
         raise UserError("No data given. Pass a file or folder with --data PATH.")
     chunks, files = [], []
     for raw in paths:
-        path = existing_path(Path(raw).expanduser())
-        chunks.append(read_any(path, options))
+        path = existing_path(Path(raw).expanduser(), option)
+        chunks.append(_read_as(path, options, option))
         files.append(str(path))
     has_dates = options.date_column is not None
     if has_dates and all(is_text_input(Path(p).expanduser()) for p in paths):
@@ -112,6 +112,16 @@ def load_documents(
             "with a date column."
         )
     return _finish(_merge(chunks), files, options, rng, has_dates)
+
+
+def _read_as(path: Path, options: DataOptions, option: str) -> Chunk:
+    """:func:`read_any`, its messages naming ``option`` (the readers say ``--data``)."""
+    try:
+        return read_any(path, options)
+    except UserError as exc:
+        if option == "--data" or not exc.message.startswith("--data "):
+            raise
+        raise type(exc)(option + exc.message[len("--data"):], hint=exc.hint) from None
 
 
 def load_reference_wiki(
@@ -229,6 +239,8 @@ def _parse_date(text: str) -> str | None:
 
     try:
         stamp = pd.to_datetime(text, errors="coerce")
-    except (ValueError, TypeError, OverflowError):
+        if pd.isna(stamp) or not 1 <= stamp.year <= 9999:
+            return None  # pandas reads some text as a year far outside any calendar
+        return str(stamp.date().isoformat())
+    except (ValueError, TypeError, OverflowError, NotImplementedError):
         return None
-    return None if pd.isna(stamp) else stamp.strftime("%Y-%m-%d")

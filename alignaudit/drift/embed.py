@@ -277,15 +277,23 @@ class SavedEmbeddings:
 
 def save_embeddings(path: str | Path, ref: np.ndarray, cur: np.ndarray,
                     embedder: str | None = None) -> Path:
-    """Write both arrays to one .npz file (atomically: a temp file, then a rename)."""
+    """Write both arrays to one .npz file (atomically: a temp file, then a rename; a failure
+    leaves no temp file and is a UserError naming --save-embeddings)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("wb") as handle:
-        np.savez(handle, reference=np.asarray(ref, dtype=np.float32),
-                 current=np.asarray(cur, dtype=np.float32),
-                 embedder=np.array(embedder or ""))
-    tmp.replace(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tmp.open("wb") as handle:
+            np.savez(handle, reference=np.asarray(ref, dtype=np.float32),
+                     current=np.asarray(cur, dtype=np.float32),
+                     embedder=np.array(embedder or ""))
+        tmp.replace(path)
+    except OSError as exc:
+        if tmp.is_file():
+            tmp.unlink()
+        raise UserError(f"--save-embeddings {path}: cannot write the file "
+                        f"({exc.strerror or exc}). Give a writable path to a new .npz file.") \
+            from None
     return path
 
 

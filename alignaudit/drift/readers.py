@@ -18,9 +18,12 @@ from pydantic import Field
 
 from alignaudit._util.errors import UserError
 from alignaudit._util.frozen import Frozen
+from alignaudit._util.owned import written_by_alignaudit
 
 DEFAULT_MAX_CHARS = 20_000
 TEXT_SUFFIXES = (".txt", ".md")
+OUTPUT_MARKERS = ("results.json", "summary.md")
+"""Files whose alignaudit mark makes a folder one of its output folders."""
 SUPPORTED = ("a .txt, .md, .jsonl, .csv, .tsv or .parquet file (the text ones may be gzipped, "
              "e.g. .jsonl.gz), or a folder of .txt/.md files")
 
@@ -94,6 +97,11 @@ def read_any(path: Path, options: DataOptions) -> Chunk:
     suffix = file_type(path)
     if path.is_dir():
         return _read_folder(path)
+    if written_by_alignaudit(path):
+        raise UserError(
+            f"--data {path}: this file was written by alignaudit (an audit's output); it is not "
+            "read as data. Give a file of your own data."
+        )
     if suffix in TEXT_SUFFIXES:
         return _read_text_file(path, options.split)
     if suffix == ".jsonl":
@@ -208,12 +216,37 @@ def _read_text_file(path: Path, split: str) -> Chunk:
     return chunk
 
 
+def is_output_folder(folder: Path) -> bool:
+    """Did alignaudit write its results into ``folder`` (a results.json or summary.md of its
+    own there)?"""
+    return any(written_by_alignaudit(folder / name) for name in OUTPUT_MARKERS)
+
+
+def _folder_files(path: Path) -> list[Path]:
+    """The .txt/.md files under ``path`` that are the user's: hidden ones, alignaudit's own
+    files (an earlier run's summary.md) and whole output folders of alignaudit are left out, so
+    a run never reads its own output as data."""
+    files, outputs = [], {path: False}
+    for p in sorted(path.rglob("*")):
+        rel = p.relative_to(path)
+        if any(part.startswith(".") for part in rel.parts) or not p.is_file() \
+                or p.suffix.lower() not in TEXT_SUFFIXES:
+            continue
+        parents = [path.joinpath(*rel.parts[:i]) for i in range(1, len(rel.parts))]
+        if any(outputs.setdefault(d, is_output_folder(d)) for d in parents):
+            continue
+        if not written_by_alignaudit(p):
+            files.append(p)
+    return files
+
+
 def _read_folder(path: Path) -> Chunk:
-    files = sorted(
-        p for p in path.rglob("*")
-        if p.is_file() and p.suffix.lower() in TEXT_SUFFIXES
-        and not any(part.startswith(".") for part in p.relative_to(path).parts)
-    )
+    if is_output_folder(path):
+        raise UserError(
+            f"--data {path}: alignaudit wrote its results into this folder (results.json, "
+            "summary.md); it is not read as data. Give the folder or file of your own data."
+        )
+    files = _folder_files(path)
     if not files:
         seen = Counter(p.suffix.lower() or "(none)" for p in path.rglob("*") if p.is_file())
         found = ", ".join(f"{n} {s}" for s, n in seen.most_common(5)) or "no files"

@@ -18,7 +18,7 @@ from pydantic import Field
 from alignaudit._util.errors import UserError
 from alignaudit._util.frozen import Frozen
 from alignaudit.backends.base import Backend
-from alignaudit.config import DataSettings
+from alignaudit.config import MIN_DOCUMENTS, REFERENCE_KINDS, DataSettings
 from alignaudit.drift.documents import (
     DataOptions,
     DataStats,
@@ -95,12 +95,33 @@ def load_user_data(settings: DataSettings, rng: np.random.Generator) -> Document
     options = DataOptions(text_column=settings.text_column, date_column=settings.date_column,
                           split=settings.split, sample=settings.sample)
     docs = load_documents(settings.paths, options, rng)
-    if len(docs.texts) < 10:
+    if len(docs.texts) < MIN_DOCUMENTS:
         raise UserError(
             f"--data {' '.join(settings.paths)}: only {len(docs.texts)} usable documents after "
-            "cleaning; drift statistics need at least 10. Add more data."
+            f"cleaning; drift statistics need at least {MIN_DOCUMENTS}. Add more data."
         )
     return docs
+
+
+def check_inputs(settings: DataSettings) -> None:
+    """Read the user's data, and a reference file, once before any model loads: a bad file then
+    costs seconds, not a model's load and scoring. (They are read again where they are used;
+    the sample drawn here is thrown away, so results do not change.)"""
+    rng = np.random.default_rng(0)
+    load_user_data(settings, rng)
+    if settings.reference not in REFERENCE_KINDS:
+        docs = load_documents([settings.reference], DataOptions(
+            text_column=settings.text_column, split=settings.split), rng, option="--reference")
+        _enough_reference(docs.texts, f"--reference {settings.reference}")
+
+
+def _enough_reference(texts: list[str], where: str) -> list[str]:
+    if len(texts) < MIN_DOCUMENTS:
+        raise UserError(
+            f"{where}: only {len(texts)} usable reference documents; drift statistics need at "
+            f"least {MIN_DOCUMENTS}. Give a larger reference, or --reference wiki."
+        )
+    return texts
 
 
 def load_reference(settings: DataSettings, rng: np.random.Generator, backend: Backend | None,
@@ -122,10 +143,13 @@ def load_reference(settings: DataSettings, rng: np.random.Generator, backend: Ba
                                seed=int(rng.integers(2**31)))
         texts = [t for t in (o + s for o, s in zip(_openings(len(texts)), texts, strict=True))
                  if len(t.split()) >= 5]
+        _enough_reference(texts, f"--reference model ({backend.info.display_name} wrote short "
+                          "texts)")
         return texts, ReferenceInfo(kind="model", source=backend.info.display_name,
                                     why=WHY_REFERENCE["model"], n=len(texts))
     docs = load_documents([choice], DataOptions(text_column=settings.text_column,
-                                                split=settings.split), rng)
+                                                split=settings.split), rng, option="--reference")
+    _enough_reference(docs.texts, f"--reference {choice}")
     if settings.reference_size and len(docs.texts) > settings.reference_size * 4:
         keep = np.sort(rng.choice(len(docs.texts), settings.reference_size * 4, replace=False))
         texts = [docs.texts[i] for i in keep]

@@ -2,8 +2,8 @@
 
 A condition is ``METRIC OP VALUE`` with OP one of ``< <= > >= = !=``. A gate *fails* when its
 condition holds for a model (``recency_accuracy<0.6`` fails a model whose accuracy is 0.55).
-A metric the audit could not measure (no cutoff estimate, no drift section) fails the gate too,
-so a pipeline never passes by omission; the reason says so.
+A metric the audit could not measure (no cutoff estimate, no drift section, a value that is not
+a number) fails the gate too, so a pipeline never passes by omission; the reason says so.
 
 ``delta.METRIC`` compares the run with a saved baseline run (``--baseline``): the value is the
 model's metric minus the baseline's (a date in years, a drift level in ranks), so
@@ -12,6 +12,7 @@ model's metric minus the baseline's (a date in years, a drift level in ranks), s
 
 from __future__ import annotations
 
+import math
 import operator
 import re
 from collections.abc import Callable, Sequence
@@ -22,6 +23,7 @@ from pydantic import Field
 
 from alignaudit._util.errors import UsageError, UserError
 from alignaudit._util.frozen import Frozen
+from alignaudit._util.safe_yaml import read_yaml
 from alignaudit.judge.metrics import METRICS, MetricKind, read, threshold_value
 
 if TYPE_CHECKING:
@@ -82,19 +84,33 @@ def _threshold(kind: MetricKind, value: str, condition: str) -> float:
 
 
 def load_policy(path: Path) -> list[str]:
-    """Conditions from a policy YAML file: ``fail_on: [cond, ...]``."""
-    import yaml
+    """Conditions from a policy YAML file: ``fail_on: [cond, ...]``.
 
-    try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UserError(f"--policy {path}: no such file.") from None
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise UserError(f"--policy {path}: not valid YAML ({exc}).") from None
+    Read with the one safe YAML loader (a duplicate ``fail_on:`` is an error, not a silent
+    override); a policy must list at least one condition, each a string, so that a policy file
+    can never switch the gates off by accident. Conditions are checked by :func:`parse` later
+    (a bad one is a usage error naming ``--fail-on``).
+    """
+    doc = read_yaml(Path(path), f"--policy {path}")
+    data = doc.data
     if not isinstance(data, dict) or not isinstance(data.get("fail_on"), list):
         raise UserError(f"--policy {path}: expected a mapping with a list `fail_on:` of "
                         "conditions such as 'recency_accuracy<0.6'.")
-    return [str(c) for c in data["fail_on"]]
+    extra = sorted(str(k) for k in data if k != "fail_on")
+    if extra:
+        raise UserError(f"--policy {path}:{doc.line([extra[0]])}: unknown key `{extra[0]}`; a "
+                        "policy holds only `fail_on:` (a list of conditions).")
+    conditions = data["fail_on"]
+    if not conditions:
+        raise UserError(f"--policy {path}:{doc.line(['fail_on'])}: `fail_on:` lists no "
+                        "condition, so no gate would run. Add conditions such as "
+                        "'recency_accuracy<0.6', or drop --policy.")
+    for i, condition in enumerate(conditions):
+        if not isinstance(condition, str):
+            raise UserError(f"--policy {path}:{doc.line(['fail_on', i])}: condition {i + 1} is "
+                            f"not text ({condition!r}); write it as METRIC OP VALUE, e.g. "
+                            "'recency_accuracy<0.6'.")
+    return list(conditions)
 
 
 def _delta(gate: Gate, audit: ModelAudit, baseline: ModelAudit | None) -> GateResult:
@@ -105,6 +121,10 @@ def _delta(gate: Gate, audit: ModelAudit, baseline: ModelAudit | None) -> GateRe
                           reason=f"`{gate.text}` needs --baseline, so the gate cannot pass.")
     mine, theirs = read(audit, metric), read(baseline, metric)
     other = baseline.model.display_name
+    if mine is not None and not math.isfinite(mine.value):  # NaN compares false
+        mine = None
+    if theirs is not None and not math.isfinite(theirs.value):
+        theirs = None
     if mine is None or theirs is None:
         missing = name if mine is None else f"the baseline {other}"
         return GateResult(gate=gate.text, model=name, measured=None, failed=True,
@@ -131,7 +151,7 @@ def check(gates: Sequence[Gate], audits: Sequence[ModelAudit],
                 continue
             reading = read(audit, gate.metric)
             name = audit.model.display_name
-            if reading is None:
+            if reading is None or not math.isfinite(reading.value):  # NaN compares false
                 results.append(GateResult(
                     gate=gate.text, model=name, measured=None, failed=True,
                     reason=f"{gate.metric} was not measured for {name}, so the gate cannot pass."))

@@ -14,9 +14,10 @@ from pathlib import Path
 
 from pydantic import Field
 
-from alignaudit._util.errors import UserError
+from alignaudit._util.errors import UsageError, UserError
 from alignaudit._util.files import atomic_write
 from alignaudit._util.frozen import Frozen
+from alignaudit._util.owned import same_path
 from alignaudit.backends.base import Backend
 from alignaudit.drift.documents import Documents, load_documents
 from alignaudit.drift.readers import DataOptions
@@ -91,16 +92,27 @@ def with_writer(suite: GeneratedSuite, backend: Backend) -> tuple[GeneratedSuite
     return suite.model_copy(update={"probes": probes}), stats
 
 
+def check_out(out: Path, inputs: Sequence[str | Path] = ()) -> None:
+    """Refuse, before any work, an ``--out`` that would replace something: empty, a folder, one of
+    the ``inputs``, or a file that is not a suite alignaudit generated."""
+    if not str(out).strip() or out.name in ("", ".", ".."):
+        raise UsageError(f"--out '{out}': give the suite file to write, e.g. --out suite.yaml.")
+    if out.is_dir():
+        raise UsageError(f"--out {out}: is a folder; give the suite file to write, e.g. "
+                         f"{out / 'suite.yaml'}.")
+    if any(same_path(out, Path(p)) for p in inputs):
+        raise UsageError(f"--out {out}: that is your --data; writing there would replace it. "
+                         "Give a new file name.")
+    if out.exists() and not _is_generated(out):
+        raise UsageError(f"--out {out}: the file exists and is not a suite alignaudit "
+                         "generated; choose another name (nothing was overwritten).")
+
+
 def write_suite(suite: GeneratedSuite, out: Path, corpus: str,
                 today: dt.date | None = None, notes: Sequence[str] = ()) -> None:
     """Write ``suite`` to ``out``; an existing file is replaced only if alignaudit generated it.
     ``notes`` are extra header lines (e.g. what a writer model did)."""
-    if out.is_dir():
-        raise UserError(f"--out {out}: is a folder; give the suite file to write, e.g. "
-                        f"{out / (suite.name + '.yaml')}.")
-    if out.exists() and not _is_generated(out):
-        raise UserError(f"--out {out}: the file exists and is not a suite alignaudit generated; "
-                        "choose another name (nothing was overwritten).")
+    check_out(out)
     first, rest = suite_to_yaml(suite, written=today or dt.date.today(),
                                 corpus=corpus).split("\n", 1)
     text = "\n".join([first, *(f"# {note}" for note in notes), rest])

@@ -12,19 +12,18 @@ import difflib
 import hashlib
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-import yaml
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from alignaudit._util.dates import check_date
 from alignaudit._util.errors import UserError, validation_problems
 from alignaudit._util.files import shipped_path
 from alignaudit._util.frozen import Frozen
+from alignaudit._util.safe_yaml import YamlDocument, read_yaml
 
-if TYPE_CHECKING:  # numpy only for the type of limit_probes' generator: `probes list` needs none
+if TYPE_CHECKING:  # numpy is not needed to list or check suites (`probes list` in a bare venv)
     import numpy as np
 
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -201,6 +200,14 @@ def _check_timeline(timeline: list[TimelineEntry], control: bool) -> None:
     for entry in timeline:
         if entry.valid_until and date_key(entry.valid_until) < date_key(entry.valid_from):
             raise ValueError(f"{entry.answer!r}: valid_until is before valid_from")
+    for before, after in zip(timeline, timeline[1:], strict=False):
+        assert before.valid_until is not None  # checked above: only the last may omit it
+        if date_key(after.valid_from) < date_key(before.valid_until):
+            raise ValueError(
+                f"{after.answer!r} starts ({after.valid_from}) before {before.answer!r} ends "
+                f"({before.valid_until}): the periods of a timeline must not overlap (two "
+                "answers true at once would count for both). Set each valid_until no later than "
+                "the next entry's valid_from")
 
 
 def date_key(text: str) -> tuple[int, int, int]:
@@ -222,107 +229,10 @@ class Suite(Frozen):
         return self.suite.name
 
 
-@dataclass
-class _Lines:
-    """Line numbers (1-based) of YAML nodes, by path of keys and indexes."""
-
-    by_path: dict[tuple[Any, ...], int]
-
-    def find(self, loc: Iterable[Any]) -> int | None:
-        path = tuple(loc)
-        while path:
-            if path in self.by_path:
-                return self.by_path[path]
-            path = path[:-1]
-        return self.by_path.get((), None)
-
-
-def _index_lines(node: yaml.Node, path: tuple[Any, ...], out: dict[tuple[Any, ...], int]) -> None:
-    out[path] = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        seen: set[str] = set()
-        for key, value in node.value:
-            name = key.value
-            if name in seen:
-                raise _DuplicateKey(name, key.start_mark.line + 1)
-            seen.add(name)
-            out[path + (name,)] = key.start_mark.line + 1
-            _index_lines(value, path + (name,), out)
-            out[path + (name,)] = key.start_mark.line + 1
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            _index_lines(item, path + (i,), out)
-
-
-class _DuplicateKey(Exception):
-    def __init__(self, key: str, line: int) -> None:
-        self.key, self.line = key, line
-
-
-def _read_yaml(path: Path) -> tuple[Any, _Lines]:
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise UserError(f"Probe suite {path} does not exist.") from None
-    except OSError as exc:
-        raise UserError(f"Cannot read probe suite {path}: {exc.strerror}.") from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise UserError(
-            f"{path}: not UTF-8 text (bad byte at offset {exc.start}); save it as UTF-8."
-        ) from None
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise UserError(_yaml_syntax_message(path, text, exc)) from None
-    lines: dict[tuple[Any, ...], int] = {}
-    if node is not None:
-        try:
-            _index_lines(node, (), lines)
-        except _DuplicateKey as dup:
-            raise UserError(
-                f"{path}:{dup.line}: key `{dup.key}` appears twice in the same mapping; keep one."
-            ) from None
-    return data, _Lines(lines)
-
-
-_CLOSERS = {"[": "]", "{": "}", '"': '"', "'": "'"}
-
-
-def _yaml_syntax_message(path: Path, text: str, exc: yaml.YAMLError) -> str:
-    """Where a YAML file stops parsing, and why.
-
-    PyYAML's ``problem_mark`` is where the parser gave up, which for a bracket or quote left
-    open is a later line or the end of the file. When its ``context_mark`` points at that
-    opening bracket or quote, the message names the opener's line first, and the other too.
-    """
-    mark = getattr(exc, "problem_mark", None)
-    problem = getattr(exc, "problem", None) or str(exc)
-    opened = getattr(exc, "context_mark", None)
-    opener = text[opened.index] if opened is not None and opened.index < len(text) else ""
-    if opened is not None and mark is not None and opener in _CLOSERS \
-            and mark.line > opened.line:
-        here = (f"{path}:{opened.line + 1}: the YAML does not parse: the `{opener}` opened "
-                f"here (column {opened.column + 1})")
-        fix = f"Close it with `{_CLOSERS[opener]}`" + (
-            f", or quote the whole value if the `{opener}` is part of the text."
-            if opener in "[{" else ".")
-        if "end of stream" in problem or "<stream end>" in problem:
-            return (f"{here} is never closed (the parser gave up at line {mark.line + 1}, the "
-                    f"end of the file: {problem}). {fix}")
-        if opener in "[{" and problem.startswith("expected ','"):
-            return (f"{here} is not closed before line {mark.line + 1}, or an item in it "
-                    f"lacks its comma: the parser gave up there ({problem}). {fix}")
-    where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
-    return f"{where}: the YAML does not parse ({problem}). Fix the syntax there."
-
-
-def _format_errors(path: Path, exc: ValidationError, lines: _Lines) -> str:
+def _format_errors(path: Path, exc: ValidationError, doc: YamlDocument) -> str:
     parts = []
     for loc, field, message in validation_problems(exc.errors()[:10]):
-        parts.append(f"{path}:{lines.find(loc) or '?'}: {field}: {message}")
+        parts.append(f"{path}:{doc.line(loc) or '?'}: {field}: {message}")
     more = len(exc.errors()) - 10
     if more > 0:
         parts.append(f"... and {more} more")
@@ -332,29 +242,30 @@ def _format_errors(path: Path, exc: ValidationError, lines: _Lines) -> str:
 def load_suite(path: str | Path) -> Suite:
     """Load and validate one suite file; errors name the file, line and field."""
     path = Path(path)
-    data, lines = _read_yaml(path)
+    doc = read_yaml(path, f"probe suite {path}")
+    data = doc.data
     if not isinstance(data, dict) or "probes" not in data or "suite" not in data:
         raise UserError(
             f"{path}:1: a suite file needs two top-level keys, `suite` (name, version, "
             "description) and `probes` (a list). See docs/probes.md."
         )
     if not data["probes"]:
-        raise UserError(f"{path}:{lines.find(['probes'])}: the suite has no probes; add some.")
+        raise UserError(f"{path}:{doc.line(['probes'])}: the suite has no probes; add some.")
     try:
         suite = Suite.model_validate({"suite": data["suite"], "probes": data["probes"]})
     except ValidationError as exc:
         raise UserError(
-            f"{path} is not a valid probe suite:\n{_format_errors(path, exc, lines)}"
+            f"{path} is not a valid probe suite:\n{_format_errors(path, exc, doc)}"
         ) from None
-    _check_unique_ids(path, suite, lines)
+    _check_unique_ids(path, suite, doc)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     return suite.model_copy(update={"path": str(path), "sha256": digest})
 
 
-def _check_unique_ids(path: Path, suite: Suite, lines: _Lines) -> None:
+def _check_unique_ids(path: Path, suite: Suite, doc: YamlDocument) -> None:
     first: dict[str, int] = {}
     for i, probe in enumerate(suite.probes):
-        line = lines.find(["probes", i, "id"])
+        line = doc.line(["probes", i, "id"])
         if probe.id in first:
             raise UserError(
                 f"{path}:{line}: probe id `{probe.id}` is used twice (first at line "

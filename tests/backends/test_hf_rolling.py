@@ -167,7 +167,9 @@ def test_perplexity_batches_are_journaled_and_read_back(tiny_gpt2_dir, tmp_path)
     expected = first.perplexity(TEXTS)
     lines = [json.loads(x) for x in (tmp_path / "j.jsonl").read_text().splitlines()]
     # packed rows hold [log-prob, None] per window (the plain self-check's lines hold pairs)
-    rows = [row for line in lines for row in line["value"] if isinstance(row[0], list)]
+    # (the journal's first line is its identity, not a batch)
+    rows = [row for line in lines if "key" in line for row in line["value"]
+            if isinstance(row[0], list)]
     assert rows and all(v[1] is None for row in rows for v in row)
     again = load(tiny_gpt2_dir)
     again.attach_journal(Journal(tmp_path / "j.jsonl", "tiny"))

@@ -476,7 +476,8 @@ def test_a_failed_run_resumes_sending_only_the_unfinished_requests(server, tmp_p
     # failure; some later documents may have finished too, and no prompt was generated from
     assert {c + x for c, x in PAIRS} <= set(answered)
     assert {t for t in TEXTS[:5]} <= set(answered) and not set(PROMPTS) & set(answered)
-    lines = journal.read_text(encoding="utf-8").splitlines()
+    header, *lines = journal.read_text(encoding="utf-8").splitlines()
+    assert json.loads(header) == {"identity": "identity from the runner"}
     assert len(lines) == len(set(answered)) and all(json.loads(line) for line in lines)
 
     server.handler = server.default

@@ -351,6 +351,17 @@ def test_mixed_encodings_in_jsonl(tmp_path: Path) -> None:
     assert docs.stats.n_bad_bytes == 1  # only the document whose text lost bytes
 
 
+def test_a_date_far_outside_the_calendar_is_a_missing_date(tmp_path: Path) -> None:
+    """pandas reads `-95` as the year -95, whose strftime raised NotImplementedError (found by
+    tests/test_fuzz.py); such a date now counts as one that could not be parsed."""
+    path = tmp_path / "dated.jsonl"
+    rows = [{"text": "first ticket", "date": "-95"}, {"text": "second", "date": "0001"},
+            {"text": "third", "date": "2023-03-04"}]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    docs = load_documents([path], DataOptions(text_column="text", date_column="date"))
+    assert docs.dates == [None, "0001-01-01", "2023-03-04"] and docs.stats.n_bad_dates == 1
+
+
 def test_extra_columns_travel_with_their_documents(tmp_path: Path) -> None:
     rows = [{"body": f"entry {i}", "day": f"2024-0{i + 1}-01", "release": f"v{i}",
              "link": f"https://example.org/{i}"} for i in range(3)]

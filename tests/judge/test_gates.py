@@ -68,6 +68,43 @@ def test_policy_file(tmp_path):
         gates.load_policy(path)
 
 
+@pytest.mark.parametrize("cond", ["recency_accuracy<0.6", "recency_accuracy>=0.6",
+                                  "confabulation<=0.5"])
+def test_a_measurement_that_is_not_a_number_fails_its_gate(base, cond):
+    """NaN compares false with everything: read as a number it would pass every `<` gate."""
+    nan = float("nan")
+    [result] = gates.check([gates.parse(cond)], [audit(base, accuracy=nan, confabulation=nan)])
+    assert result.failed and result.measured is None and "not measured" in result.reason
+
+
+@pytest.mark.parametrize("text, said", [
+    ("fail_on:\n  - recency_accuracy<0.6\nfail_on: []\n", ":3: key `fail_on` appears twice"),
+    ("fail_on:\n  - recency_accuracy<0.6\nfail_on:\n", ":3: key `fail_on` appears twice"),
+    ("fail_on: []\n", ":1: `fail_on:` lists no condition"),
+    ("fail_on:\n  - recency_accuracy<0.6\n  - 0.5\n", ":3: condition 2 is not text"),
+    ("fail_on:\n  - drift=high\nfail-on:\n  - cutoff<2024\n", ":3: unknown key `fail-on`"),
+    ("fail_on: &a [*a]\n", "recursive alias"),
+], ids=["duplicate-empty-list", "duplicate-null", "empty", "not-text", "unknown-key",
+        "recursive-alias"])
+def test_a_policy_file_cannot_switch_the_gates_off(tmp_path, text, said):
+    """A policy that would run fewer gates than it seems to is refused, naming the line."""
+    from alignaudit._util.errors import UserError
+
+    path = tmp_path / "policy.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(UserError) as info:
+        gates.load_policy(path)
+    assert str(info.value).startswith(f"{path}") or "--policy" in str(info.value)
+    assert said in str(info.value)
+
+
+def test_a_policy_folder_is_a_message(tmp_path):
+    from alignaudit._util.errors import UserError
+
+    with pytest.raises(UserError, match="Cannot read --policy .*: Is a directory"):
+        gates.load_policy(tmp_path)
+
+
 @pytest.mark.parametrize("cond, failed", [
     ("delta.recency_accuracy<-0.02", True), ("delta.recency_accuracy<-0.2", False),
     ("delta.cutoff<-1", True), ("delta.cutoff<-2", False), ("delta.believed_year!=0", True),
@@ -87,3 +124,13 @@ def test_a_delta_gate_without_a_baseline_or_a_number_cannot_pass(base):
         gates.parse("delta.cutoff<2024-01")
     with pytest.raises(UsageError, match="unknown metric"):
         gates.parse("delta.speed<1")
+
+
+@pytest.mark.parametrize("cond", ["delta.recency_accuracy<-0.02", "delta.recency_accuracy>=0"])
+def test_a_delta_of_a_value_that_is_not_a_number_fails_its_gate(base, cond):
+    """NaN on either side made the delta NaN, which passed every `<` and `>=` delta gate."""
+    nan = float("nan")
+    for mine, theirs in ((nan, 0.5), (0.5, nan)):
+        [result] = gates.check([gates.parse(cond)], [audit(base, accuracy=mine)],
+                               audit(base, accuracy=theirs))
+        assert result.failed and result.measured is None and "not measured" in result.reason

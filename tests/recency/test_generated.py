@@ -100,12 +100,28 @@ def test_bad_options_exit_2_naming_them(tmp_path, option):
 def test_a_file_alignaudit_did_not_write_is_never_replaced(tmp_path):
     mine = tmp_path / "mine.yaml"
     mine.write_text("my own notes\n", encoding="utf-8")
-    err = user_error(generate(corpus(tmp_path), mine))
+    err = user_error(generate(corpus(tmp_path), mine), code=2)
     assert "not a suite alignaudit generated" in err
     assert mine.read_text(encoding="utf-8") == "my own notes\n"
     out = tmp_path / "gen.yaml"
     assert generate(corpus(tmp_path), out).returncode == 0
     assert generate(corpus(tmp_path), out, "--seed", "1").returncode == 0  # its own file: replaced
+
+
+def test_out_is_refused_before_any_work(tmp_path):
+    """A bad --out used to be found only after the corpus was read, the probes generated and a
+    writer model loaded; now it is refused first, naming the option (exit 2)."""
+    data = corpus(tmp_path)
+    mine = tmp_path / "mine.yaml"
+    mine.write_text("my own notes\n", encoding="utf-8")
+    absent = str(tmp_path / "no-such-writer-model")  # never loaded: the --out check comes first
+    err = user_error(generate(data, mine, "--writer", absent), code=2)
+    assert "--out" in err and "not a suite alignaudit generated" in err
+    err = user_error(generate(data, data), code=2)
+    assert "that is your --data" in err
+    assert data.stat().st_size > 0 and mine.read_text(encoding="utf-8") == "my own notes\n"
+    assert "is a folder" in user_error(generate(data, tmp_path), code=2)
+    assert "give the suite file" in user_error(generate(data, Path("")), code=2)
 
 
 def test_a_writer_model_is_used_and_reported(tmp_path):

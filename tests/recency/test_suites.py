@@ -199,6 +199,55 @@ def test_recency_suite_meets_its_brief():
         assert all(c.startswith(" ") for c in p.continuations)
 
 
+def _changing(periods: list[tuple[str, str | None]]) -> str:
+    entries = "".join(
+        f'      - answer: " A{i}"\n        valid_from: "{start}"\n'
+        + (f'        valid_until: "{end}"\n' if end else "")
+        for i, (start, end) in enumerate(periods))
+    return (HEADER + "  - id: pm\n    prompt: The prime minister is\n    timeline:\n" + entries
+            + '    distractors: [" Nobody", " Someone"]\n    category: politics\n'
+            + "    source: test\n")
+
+
+def test_overlapping_timeline_periods_are_refused(tmp_path):
+    """Two answers true at once would count for both years and move the believed year."""
+    path = write(tmp_path, _changing([("2016-07", "2019-07-24"), ("2019-06", "2022-09"),
+                                      ("2022-09", None)]))
+    msg = error_of(path)
+    assert f"{path}:6: probes.0:" in msg and "' A1' starts (2019-06) before ' A0' ends " \
+        "(2019-07-24)" in msg and "must not overlap" in msg
+    # touching periods (one ends the day the next starts) and gaps are fine
+    ok = write(tmp_path, _changing([("2016-07", "2019-07-24"), ("2019-07-24", "2022-09"),
+                                    ("2023", None)]))
+    assert load_suite(ok).probes[0].kind == "changing"
+
+
+def test_an_unquoted_impossible_date_is_a_message(tmp_path):
+    """YAML would read `2026-02-30` as a timestamp and fail inside PyYAML; it stays text and
+    gets the same message as a quoted one. A valid unquoted date loads as its text."""
+    path = write(tmp_path, HEADER + GOOD_PROBE.replace('"2022-12-18"', "2026-02-30"))
+    msg = error_of(path)
+    assert f"{path}:11: probes.0.event_date: '2026-02-30' has day 30; that month has 28 days" \
+        in msg
+    good = write(tmp_path, HEADER + GOOD_PROBE.replace('"2022-12-18"', "2022-12-18"))
+    assert load_suite(good).probes[0].event_date == "2022-12-18"
+
+
+@pytest.mark.parametrize(("text", "said"), [
+    ("probes: " + "[" * 5000 + "]" * 5000 + "\n", ":1: the YAML nests lists or mappings more "
+     "than 64 levels deep"),
+    ("probes:\n" + "".join("  " * i + "- \n" for i in range(1, 200)), "more than 64 levels"),
+    ("suite:\n  name: a\x1b\n", ":2: the file holds a control character (U+001B)"),
+    ("suite: &s\n  name: *s\nprobes: []\n", ":1: a YAML alias refers to the value that "
+     "contains it"),
+], ids=["deep-flow", "deep-block", "control-character", "recursive-alias"])
+def test_yaml_pyyaml_cannot_read_is_a_message(tmp_path, text, said):
+    """Deep nesting used to overflow PyYAML's recursion (a traceback, after seconds of quadratic
+    scanning); each of these is now a message naming the file and line, at once."""
+    path = write(tmp_path, text)
+    assert said in error_of(path)
+
+
 def test_limit_spreads_probes_over_the_years_and_keeps_the_order():
     import numpy as np
 

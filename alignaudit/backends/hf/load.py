@@ -28,15 +28,20 @@ from alignaudit.backends.hf.resolve import (
 log = logging.getLogger(__name__)
 
 PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl")
+WEIGHT_SUFFIXES = (".safetensors", ".gguf", *PICKLE_SUFFIXES)
+MAX_CONFIG_BYTES = 64 * 1024 * 1024
+"""Files beside the weights up to this size are hashed into the model's identity."""
 
 
 def load_model(source: ModelSource, options: LoadOptions) -> tuple[Any, Any, ModelInfo]:
     """Model, tokenizer and their description for ``source``."""
     if source.kind == "hub" and not _in_hub_cache(source) and not hub_reachable():
         raise hub_unreachable_error(source)  # before the slow transformers import
+    pick_device(options.device)  # an absent GPU is told before a GGUF file is converted
     folder, kwargs, hashes = _prepare(source, options)
     model, tokenizer = _load_pretrained(source, folder, kwargs, options)
-    return model, tokenizer, _describe(source, folder, model, tokenizer, hashes, options)
+    info = _describe(source, folder, model, tokenizer, hashes, options)
+    return model, tokenizer, info.model_copy(update={"config_sha256": _config_hashes(source)})
 
 
 def pick_device(requested: str) -> str:
@@ -96,12 +101,20 @@ def convert_gguf(folder: Path, gguf_file: str, progress: bool = True) -> tuple[P
     fresh = AutoModelForCausalLM.from_config(config, dtype=torch.float32)
     fresh.load_state_dict(model.state_dict())
     tmp = target.with_name(target.name + ".tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    fresh.save_pretrained(tmp)
-    tokenizer.save_pretrained(tmp)
-    (tmp / "alignaudit-source.json").write_text(json.dumps({"gguf": str(path), "sha256": digest}))
-    shutil.rmtree(target, ignore_errors=True)
-    tmp.rename(target)
+    try:
+        shutil.rmtree(tmp, ignore_errors=True)
+        fresh.save_pretrained(tmp)
+        tokenizer.save_pretrained(tmp)
+        (tmp / "alignaudit-source.json").write_text(
+            json.dumps({"gguf": str(path), "sha256": digest}))
+        shutil.rmtree(target, ignore_errors=True)
+        tmp.rename(target)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise UserError(
+            f"--model {path}: cannot write its converted copy to {target} ({exc.strerror or exc})."
+            " Free some space there, or set ALIGNAUDIT_CACHE to a writable folder."
+        ) from None
     return target, digest
 
 
@@ -119,6 +132,27 @@ def _check_pickle(folder: Path, allow_pickle: bool) -> None:
             "arbitrary code when loaded. Convert them to safetensors, or pass --allow-pickle if "
             "you trust this model."
         )
+
+
+def _config_hashes(source: ModelSource) -> dict[str, str]:
+    """sha256 of the model's files other than weights that change its answers (config.json,
+    generation_config.json, the tokenizer's files, shipped code): every small file beside the
+    weights of a local folder, or of the Hub model's cached snapshot. A GGUF file holds all of
+    that itself (its hash is the weights' hash), so it has none."""
+    folder: Path | None = None
+    if source.kind == "local":
+        folder = Path(source.location)
+    elif source.kind == "hub":
+        from huggingface_hub import try_to_load_from_cache
+
+        found = try_to_load_from_cache(source.location, "config.json", revision=source.revision)
+        folder = Path(found).parent if isinstance(found, str) else None
+    if folder is None or not folder.is_dir():
+        return {}
+    weights = set(_weight_files(folder))
+    return {p.name: sha256_file(p) for p in sorted(folder.iterdir())
+            if p.is_file() and p not in weights and p.suffix not in WEIGHT_SUFFIXES
+            and p.stat().st_size <= MAX_CONFIG_BYTES}
 
 
 def _weight_files(folder: Path) -> list[Path]:

@@ -7,9 +7,12 @@ set (window, packing, progress bars).
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+DTYPES = ("auto", "float32", "bfloat16", "float16")
 
 
 class HFSettings(BaseModel):
@@ -27,6 +30,21 @@ class HFSettings(BaseModel):
         default=False, description="--allow-pickle: load pickle weight files (.bin/.pt).")
     device_map: str | None = Field(
         default=None, description="--device-map for accelerate, e.g. auto to shard a big model.")
+
+    @field_validator("device")
+    @classmethod
+    def _device(cls, value: str) -> str:
+        if not re.fullmatch(r"auto|cpu|mps|cuda(:\d+)?", value):
+            raise ValueError(f"--device {value}: use auto, cpu, cuda, cuda:N (a GPU's number) or "
+                             "mps.")
+        return value
+
+    @field_validator("dtype")
+    @classmethod
+    def _dtype(cls, value: str) -> str:
+        if value not in DTYPES:
+            raise ValueError(f"--dtype {value}: use one of {', '.join(DTYPES)}.")
+        return value
 
     @field_validator("batch_size", mode="before")
     @classmethod

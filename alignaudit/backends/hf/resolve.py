@@ -157,9 +157,33 @@ def resolve(spec: str) -> ModelSource:
 def check_spec(spec: str) -> None:
     """Every check :func:`resolve` makes that reads no weights (a mistyped alias, a missing
     path, a folder without config.json), so a run can refuse a bad ``--model`` before it loads
-    any model, not only once the models before it are audited."""
-    if spec not in ALIASES:
-        _resolve_path_or_hub(spec)
+    any model, not only once the models before it are audited. A model converted into the
+    cache (an alias, a .gguf file) also needs a cache folder that can be written."""
+    if spec in ALIASES or _resolve_path_or_hub(spec).kind == "gguf":
+        check_cache_writable()
+
+
+def check_cache_writable() -> Path:
+    """alignaudit's cache folder, created if needed; a UserError when it cannot be written (a
+    GGUF model is converted into it, which would otherwise fail only after the conversion)."""
+    root = cache_root()
+    where = "$ALIGNAUDIT_CACHE" if os.environ.get("ALIGNAUDIT_CACHE") else \
+        "$XDG_CACHE_HOME" if os.environ.get("XDG_CACHE_HOME") else "your home folder"
+    try:
+        (root / "converted").mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(
+            f"alignaudit's cache folder {root} cannot be created ({exc.strerror or exc}); a "
+            "GGUF model or bundled alias is converted into it once. Set ALIGNAUDIT_CACHE to a "
+            f"writable folder (it now comes from {where})."
+        ) from None
+    if not os.access(root / "converted", os.W_OK | os.X_OK):
+        raise UserError(
+            f"alignaudit's cache folder {root / 'converted'} is not writable; a GGUF model or "
+            "bundled alias is converted into it once. Set ALIGNAUDIT_CACHE to a writable folder "
+            f"(it now comes from {where})."
+        )
+    return root
 
 
 def _resolve_path_or_hub(spec: str) -> ModelSource:

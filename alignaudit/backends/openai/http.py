@@ -30,6 +30,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
+from alignaudit._util import interrupts
 from alignaudit._util.errors import UserError
 from alignaudit.backends.base import Usage
 from alignaudit.backends.openai.chat import completions_hint
@@ -268,6 +269,7 @@ def map_requests(fn: Callable[[Any], T], items: Sequence[Any], desc: str,
         for future in futures:
             out.append(future.result())
             bar.update(1)
+            interrupts.check()
         return out
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
