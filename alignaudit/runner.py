@@ -261,6 +261,10 @@ def comparison(result: AuditResult, baseline: tuple[ModelAudit, AuditResult] | N
     pairs = list(found.pairs) if found is not None else []
     if baseline is not None:
         base, saved = baseline
+        if base.model.display_name in {m.model.display_name for m in audited}:
+            named = base.model.model_copy(
+                update={"display_name": f"{base.model.display_name} (baseline)"})
+            base = base.model_copy(update={"model": named})
         same_data = (saved.config.data == result.config.data
                      and saved.config.seed == result.config.seed)
         pairs += [compare_pair(m, base, result.config.seed, same_data=same_data, baseline=True)

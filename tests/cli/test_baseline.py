@@ -68,6 +68,7 @@ def test_an_identical_rerun_passes_and_is_called_a_tie(base):
     assert proc.returncode == 0, proc.stderr
     data = json.loads((folder / "again" / "results.json").read_text())
     pair = data["comparison"]["pairs"][0]
+    assert pair["b"] == f"{pair['a']} (baseline)"  # one model against itself: told apart
     assert pair["overall"]["difference"] == 0
     assert all(f["leader"] is None for f in pair["findings"])
     assert [g["failed"] for g in data["gates"]] == [False, False]
