@@ -40,7 +40,7 @@ from alignaudit._util.owned import check_replaceable, same_path
 from alignaudit.backends.hf.options import HFSettings
 from alignaudit.backends.openai.options import ServerSettings
 from alignaudit.backends.registry import BACKENDS, BackendKind
-from alignaudit.judge.gates import parse as parse_gate
+from alignaudit.judge.conditions import parse as parse_gate
 
 MAX_NEW_TOKENS = 4096
 MIN_DOCUMENTS = 10

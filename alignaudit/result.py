@@ -18,7 +18,7 @@ from alignaudit.backends.base import ModelInfo
 from alignaudit.compare.verdict import Comparison
 from alignaudit.config import RunConfig
 from alignaudit.drift.section import DataAlignment
-from alignaudit.judge.gates import GateResult
+from alignaudit.judge.conditions import GateResult
 from alignaudit.recency.scoring import ProbeResult, SuiteSummary
 from alignaudit.recency.section import RecencyAnalysis
 

@@ -27,7 +27,8 @@ from alignaudit.backends.base import Backend, ModelInfo, Unsupported
 from alignaudit.backends.hf.resolve import check_spec
 from alignaudit.backends.journal import Journal, journal_path
 from alignaudit.backends.registry import load_backend
-from alignaudit.compare.verdict import Comparison, compare_models, compare_pair
+from alignaudit.compare.pairs import compare_models, compare_pair
+from alignaudit.compare.verdict import Comparison
 from alignaudit.config import RunConfig
 from alignaudit.drift.section import DataAlignment, analyse_data, check_inputs
 from alignaudit.judge import gates

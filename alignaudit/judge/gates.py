@@ -14,75 +14,24 @@ from __future__ import annotations
 
 import math
 import operator
-import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pydantic import Field
-
-from alignaudit._util.errors import UsageError, UserError
-from alignaudit._util.frozen import Frozen
+from alignaudit._util.errors import UserError
 from alignaudit._util.safe_yaml import read_yaml
-from alignaudit.judge.metrics import METRICS, MetricKind, read, threshold_value
+from alignaudit.judge.conditions import DELTA, Gate, GateResult, parse, threshold
+from alignaudit.judge.metrics import METRICS, read
 
 if TYPE_CHECKING:
     from alignaudit.result import ModelAudit
+
+__all__ = ["Gate", "GateResult", "check", "load_policy", "parse"]
 
 OPS: dict[str, Callable[[float, float], bool]] = {
     "<=": operator.le, ">=": operator.ge, "!=": operator.ne,
     "<": operator.lt, ">": operator.gt, "=": operator.eq,
 }
-CONDITION = re.compile(r"^\s*((?:delta\.)?[a-z_]+)\s*(<=|>=|!=|<|>|=)\s*([^\s]+)\s*$")
-DELTA = "delta."
-
-
-class Gate(Frozen):
-    """One parsed condition."""
-
-    text: str = Field(description="The condition as written.")
-    metric: str = Field(description="Metric name.")
-    op: str = Field(description="Comparison operator.")
-    value: str = Field(description="Threshold as written.")
-
-
-class GateResult(Frozen):
-    """A gate checked against one model."""
-
-    gate: str = Field(description="The condition as written.")
-    model: str = Field(description="Display name of the model.")
-    measured: str | None = Field(description="The metric's value, as text; None if unmeasured.")
-    failed: bool = Field(description="The condition holds (or the metric is missing).")
-    reason: str = Field(description="One sentence for the page and the summary.")
-
-
-def parse(condition: str) -> Gate:
-    """Parse one ``--fail-on`` condition; a UsageError says what is wrong."""
-    match = CONDITION.match(condition)
-    if not match:
-        raise UsageError(
-            f"--fail-on {condition!r}: write METRIC OP VALUE, e.g. 'recency_accuracy<0.6', "
-            f"'cutoff<2024-01' or 'drift=high'. Metrics: {', '.join(METRICS)}."
-        )
-    metric, op, value = match.groups()
-    base = metric.removeprefix(DELTA)
-    if base not in METRICS:
-        raise UsageError(f"--fail-on {condition!r}: unknown metric `{base}`. "
-                         f"Metrics: {', '.join(METRICS)} (each also as delta.METRIC against "
-                         "--baseline).")
-    _threshold("number" if metric.startswith(DELTA) else METRICS[base].kind, value, condition)
-    return Gate(text=condition.strip(), metric=metric, op=op, value=value)
-
-
-def _threshold(kind: MetricKind, value: str, condition: str) -> float:
-    try:
-        return threshold_value(kind, value)
-    except (ValueError, KeyError):
-        expected = {"date": "a date YYYY[-MM[-DD]]", "level": "low, moderate or high",
-                    "number": "a number"}[kind]
-        raise UsageError(f"--fail-on {condition!r}: {value!r} is not {expected}.") from None
-
-
 def load_policy(path: Path) -> list[str]:
     """Conditions from a policy YAML file: ``fail_on: [cond, ...]``.
 
@@ -133,7 +82,7 @@ def _delta(gate: Gate, audit: ModelAudit, baseline: ModelAudit | None) -> GateRe
     delta = mine.value - theirs.value
     unit = " years" if METRICS[metric].kind == "date" else ""
     shown = f"{delta:+.3f}{unit}"
-    failed = OPS[gate.op](delta, _threshold("number", gate.value, gate.text))
+    failed = OPS[gate.op](delta, threshold("number", gate.value, gate.text))
     verb = "fails" if failed else "passes"
     return GateResult(gate=gate.text, model=name, measured=shown, failed=failed,
                       reason=f"{name} {verb} `{gate.text}`: {metric} is {mine.shown} against "
@@ -158,7 +107,7 @@ def check(gates: Sequence[Gate], audits: Sequence[ModelAudit],
                 continue
             shown = reading.shown
             failed = OPS[gate.op](reading.value,
-                                  _threshold(METRICS[gate.metric].kind, gate.value, gate.text))
+                                  threshold(METRICS[gate.metric].kind, gate.value, gate.text))
             verb = "fails" if failed else "passes"
             results.append(GateResult(
                 gate=gate.text, model=name, measured=shown, failed=failed,

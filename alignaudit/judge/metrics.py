@@ -8,22 +8,20 @@ how a threshold for it is written.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 from pydantic import Field
 
-from alignaudit._util.dates import date_start_fraction
 from alignaudit._util.frozen import Frozen
+from alignaudit.judge.conditions import DRIFT_LEVELS, METRIC_KINDS, MetricKind, threshold_value
 
-if TYPE_CHECKING:  # the table reads results; results do not import the table
+if TYPE_CHECKING:  # the table reads results; results import only judge.conditions
     from alignaudit.result import ModelAudit
 
-MetricKind = Literal["date", "number", "level"]
-DRIFT_LEVELS = ("low", "moderate", "high")
-"""Drift levels, least first: a level's rank is its index."""
+__all__ = ["DRIFT_LEVELS", "METRICS", "Metric", "Reading", "generation_only", "read",
+           "threshold_value"]
 
 
 class Reading(Frozen):
@@ -91,39 +89,19 @@ def _novel_terms(audit: ModelAudit) -> Reading | None:
     return None if found is None else Reading(value=float(found.n_novel), shown=str(found.n_novel))
 
 
-METRICS: dict[str, Metric] = {m.name: m for m in (
-    Metric("cutoff", "date", "Effective knowledge cutoff (a date).", _cutoff),
-    Metric("recency_accuracy", "number", "Accuracy on dated facts (0 to 1).", _accuracy),
-    Metric("confabulation", "number", "Share of fabricated events 'recognised'.", _confabulation),
-    Metric("believed_year", "number", "The year whose world the answers match.", _believed),
-    Metric("drift", "level", "Drift level: low, moderate or high.", _drift),
-    Metric("novel_terms", "number", "Terms in your data new to the model.", _novel_terms),
-)}
+READERS: dict[str, Callable[[ModelAudit], Reading | None]] = {
+    "cutoff": _cutoff, "recency_accuracy": _accuracy, "confabulation": _confabulation,
+    "believed_year": _believed, "drift": _drift, "novel_terms": _novel_terms,
+}
+METRICS: dict[str, Metric] = {name: Metric(name, kind, description, READERS[name])
+                              for name, (kind, description) in METRIC_KINDS.items()}
+"""Every metric: its name, kind and description (from :mod:`alignaudit.judge.conditions`) and
+how it is read from an audit."""
 
 
 def read(audit: ModelAudit, name: str) -> Reading | None:
     """Metric ``name`` of one model's audit, or None when it was not measured."""
     return METRICS[name].read(audit)
-
-
-def threshold_value(kind: MetricKind, text: str) -> float:
-    """A threshold as written in a gate, as the number a :class:`Reading` compares with.
-
-    A date is the start of the period it names (``2024-01`` is 2024.0); a level is its rank; a
-    number must be finite. Raises ``ValueError`` or ``KeyError`` when ``text`` does not fit.
-    """
-    if kind == "date":
-        return date_start_fraction(text)
-    if kind == "level":
-        return float(DRIFT_LEVELS.index(text)) if text in DRIFT_LEVELS else _no_level(text)
-    value = float(text)
-    if not math.isfinite(value):
-        raise ValueError(f"{text!r} is not a finite number")
-    return value
-
-
-def _no_level(text: str) -> float:
-    raise KeyError(text)
 
 
 def generation_only(audit: ModelAudit) -> str | None:

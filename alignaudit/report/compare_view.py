@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from alignaudit.compare.verdict import Comparison, compare_models
+from alignaudit.compare.pairs import compare_models
+from alignaudit.compare.verdict import Comparison
 from alignaudit.result import AuditResult
 
 

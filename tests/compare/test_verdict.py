@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from alignaudit.compare.verdict import compare_models, compare_pair
+from alignaudit.compare.pairs import compare_models, compare_pair
 from tests.helpers.results import audit_for, fact, probes_for
 
 
