@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import math
 import platform
 import resource
 import sys
@@ -27,7 +26,7 @@ from alignaudit.backends.base import Backend, ModelInfo, Unsupported
 from alignaudit.backends.hf.resolve import check_spec
 from alignaudit.backends.journal import Journal, journal_path
 from alignaudit.backends.registry import load_backend
-from alignaudit.compare.pairs import compare_models, compare_pair
+from alignaudit.compare.pairs import compare_models, compare_pair, same_documents
 from alignaudit.compare.verdict import Comparison
 from alignaudit.config import RunConfig
 from alignaudit.drift.section import DataAlignment, analyse_data, check_inputs
@@ -147,8 +146,7 @@ def dated_documents(drift: DataAlignment | None) -> DatedScores | None:
     found = drift.dated_perplexity if drift is not None else None
     if found is None or not found.dates:
         return None
-    return DatedScores(dates=[date_to_year_fraction(d) for d in found.dates],
-                       scores=[math.log(v) for v in found.values])
+    return DatedScores.from_perplexity(found.dates, found.values)
 
 
 def run_identity(info: ModelInfo, config: RunConfig | None = None,
@@ -266,8 +264,7 @@ def comparison(result: AuditResult, baseline: tuple[ModelAudit, AuditResult] | N
             named = base.model.model_copy(
                 update={"display_name": f"{base.model.display_name} (baseline)"})
             base = base.model_copy(update={"model": named})
-        same_data = (saved.config.data == result.config.data
-                     and saved.config.seed == result.config.seed)
+        same_data = same_documents(saved.config, result.config)
         pairs += [compare_pair(m, base, result.config.seed, same_data=same_data, baseline=True)
                   for m in audited]
     return Comparison(pairs=pairs, baseline=result.config.baseline)

@@ -4,7 +4,6 @@ documents) for both models, so what the two models share cancels out of the diff
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -133,10 +132,3 @@ def _best(counts: np.ndarray, filled: np.ndarray, covered: np.ndarray) -> np.nda
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = (counts @ filled) / (counts @ covered)
     return best_year_index(np.where(np.isnan(mean), -np.inf, mean))
-
-
-def dated_scores(dates: Sequence[str], values: Sequence[float], label: str) -> DocumentScores:
-    """Per-document log-perplexity by date as a signal."""
-    return DocumentScores(name="documents", label=label,
-                          dates=np.array([date_to_year_fraction(d) for d in dates], dtype=float),
-                          scores=np.array([math.log(v) for v in values], dtype=float))

@@ -12,7 +12,6 @@ from alignaudit.compare.dates import (
     DateDifference,
     believed_difference,
     cutoff_difference,
-    dated_scores,
 )
 from alignaudit.compare.documents import (
     PerplexityRatio,
@@ -27,9 +26,11 @@ from alignaudit.compare.verdict import (
     date_finding,
     perplexity_finding,
 )
+from alignaudit.recency.cutoff import DatedScores
 from alignaudit.recency.section import preferences
 
 if TYPE_CHECKING:
+    from alignaudit.config import RunConfig
     from alignaudit.recency.cutoff import CutoffEstimate
     from alignaudit.result import ModelAudit
 
@@ -50,8 +51,8 @@ def _documents(x: ModelAudit, y: ModelAudit, same_data: bool
     dx, dy = x.drift.dated_perplexity, y.drift.dated_perplexity
     docs = None
     if dx is not None and dy is not None and dx.dates and dx.dates == dy.dates:
-        docs = (dated_scores(dx.dates, dx.values, "your dated documents"),
-                dated_scores(dy.dates, dy.values, "your dated documents"))
+        docs = (DatedScores.from_perplexity(dx.dates, dx.values).signal(),
+                DatedScores.from_perplexity(dy.dates, dy.values).signal())
     return ratio, overlap, docs
 
 
@@ -79,6 +80,12 @@ def _dates(x: ModelAudit, y: ModelAudit, pairs: list, docs: tuple | None, seed: 
         bel = believed_difference(preferences(x.probes), preferences(y.probes),
                                   rx.believed.now, np.random.default_rng([seed, 8]))
     return cut, bel
+
+
+def same_documents(*configs: RunConfig) -> bool:
+    """Runs read the same documents through their models (same --data options and seed), so
+    their per-document perplexities pair up."""
+    return all(c.data == configs[0].data and c.seed == configs[0].seed for c in configs)
 
 
 def _suites_both_date(a: CutoffEstimate, b: CutoffEstimate) -> list[str]:

@@ -24,6 +24,8 @@ from typing import Literal
 import numpy as np
 from scipy import stats
 
+from alignaudit.recency.periods import wilson_interval
+
 Correction = Literal["holm", "bh"]
 
 
@@ -57,21 +59,13 @@ def paired_difference_interval(only_a: int, only_b: int, n: int,
     return (max(-1.0, diff - z * se), min(1.0, diff + z * se))
 
 
-def _wilson(k: int, n: int, z: float) -> tuple[float, float]:
-    p = k / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return centre - half, centre + half
-
-
 def unpaired_difference(k_a: int, n_a: int, k_b: int, n_b: int,
                         confidence: float = 0.95) -> tuple[float, float, float]:
     """(low, high, p) for accuracy(a) - accuracy(b) treating the samples as independent:
     Newcombe's hybrid Wilson interval and the pooled two-proportion z-test."""
-    z = float(stats.norm.ppf(0.5 + confidence / 2))
     pa, pb = k_a / n_a, k_b / n_b
-    la, ua = _wilson(k_a, n_a, z)
-    lb, ub = _wilson(k_b, n_b, z)
+    la, ua = wilson_interval(k_a, n_a, confidence)
+    lb, ub = wilson_interval(k_b, n_b, confidence)
     d = pa - pb
     low = d - math.sqrt((pa - la) ** 2 + (ub - pb) ** 2)
     high = d + math.sqrt((ua - pa) ** 2 + (pb - lb) ** 2)

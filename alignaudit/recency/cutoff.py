@@ -15,12 +15,14 @@ years (:mod:`alignaudit._util.dates`).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Literal
 
 import numpy as np
 from pydantic import Field
 
+from alignaudit._util.dates import date_to_year_fraction
 from alignaudit._util.dates import quarter_label as _q
 from alignaudit._util.frozen import Frozen
 from alignaudit.recency.changepoint import ChangeEstimate, JointEstimate
@@ -50,6 +52,19 @@ class DatedScores(Frozen):
     dates: list[float] = Field(description="Each document's date as a fractional year.")
     scores: list[float] = Field(description="Each document's score (mean log-perplexity).")
     label: str = Field(default="your dated documents", description="How sentences name it.")
+
+    @classmethod
+    def from_perplexity(cls, dates: Sequence[str], perplexities: Sequence[float]
+                        ) -> DatedScores:
+        """The log-perplexity of each document (ISO dates), as the cutoff reads it."""
+        return cls(dates=[date_to_year_fraction(d) for d in dates],
+                   scores=[math.log(v) for v in perplexities])
+
+    def signal(self) -> DocumentScores:
+        """These scores as a signal of the change-date model (they rise after the cutoff)."""
+        return DocumentScores(name="documents", label=self.label,
+                              dates=np.asarray(self.dates, dtype=float),
+                              scores=np.asarray(self.scores, dtype=float))
 
 
 class SignalCutoff(Frozen):
@@ -193,9 +208,7 @@ def estimate_cutoff(outcomes: Sequence[Outcome], claimed: float | None = None,
     used = usable_outcomes(list(outcomes))
     signals: list[ProbeOutcomes | DocumentScores] = list(probe_signals(used))
     if documents is not None and documents.dates:
-        signals.append(DocumentScores(name="documents", label=documents.label,
-                                      dates=np.asarray(documents.dates, dtype=float),
-                                      scores=np.asarray(documents.scores, dtype=float)))
+        signals.append(documents.signal())
     base: dict[str, object] = {
         "confidence": cfg.confidence, "n_used": len(used), "method": METHOD,
         "n_excluded_predictable": len(outcomes) - len(used), "claimed_cutoff": claimed,

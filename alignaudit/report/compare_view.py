@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from alignaudit.compare.pairs import compare_models
+from alignaudit.compare.pairs import compare_models, same_documents
 from alignaudit.compare.verdict import Comparison
 from alignaudit.result import AuditResult
 
@@ -16,5 +16,4 @@ def comparison_for(runs: Sequence[AuditResult]) -> Comparison | None:
         return runs[0].comparison
     audits = [m for run in runs for m in run.models if m.probes or m.drift]
     first = runs[0].config
-    same_data = all(r.config.data == first.data and r.config.seed == first.seed for r in runs)
-    return compare_models(audits, first.seed, same_data=same_data)
+    return compare_models(audits, first.seed, same_data=same_documents(*(r.config for r in runs)))
