@@ -25,6 +25,7 @@ from alignaudit.drift.hfsources import (
     open_folder,
     open_hub,
     open_shards,
+    quiet,
 )
 from alignaudit.drift.readers import (
     Chunk,
@@ -55,6 +56,12 @@ def read_dataset(spec: DatasetInput, options: DataOptions, rng: np.random.Genera
     """The documents of ``spec``; with ``rng`` and ``options.sample``, only random rows of it
     (``Chunk.population`` then says how many rows it has)."""
     datasets = import_datasets(spec.given, option)
+    with quiet(datasets):
+        return _read(spec, datasets, options, rng, option)
+
+
+def _read(spec: DatasetInput, datasets: Any, options: DataOptions,
+          rng: np.random.Generator | None, option: str) -> Chunk:
     rows = _open(spec, datasets, option)
     where = Path(spec.given)
     text_col, date_col = columns_of(where, rows.names, options, option)

@@ -138,7 +138,7 @@ def forced_offline(datasets: Any) -> Iterator[None]:
 
 # --------------------------------------------------------------------------- opening
 def import_datasets(given: str, option: str) -> Any:
-    """The ``datasets`` module, quiet; a UserError saying how to install it when it is missing."""
+    """The ``datasets`` module; a UserError saying how to install it when it is missing."""
     try:
         import datasets
     except ImportError:
@@ -146,9 +146,22 @@ def import_datasets(given: str, option: str) -> Any:
             f"{option} {given}: reading a Hugging Face dataset needs the `datasets` library, "
             f"which is not installed. Install it with: {INSTALL}"
         ) from None
+    return datasets
+
+
+@contextlib.contextmanager
+def quiet(datasets: Any) -> Iterator[None]:
+    """``datasets`` without its progress bars and warnings for a while (alignaudit says what it
+    reads), as it was afterwards."""
+    verbosity, bars = datasets.logging.get_verbosity(), datasets.are_progress_bars_disabled()
     datasets.logging.set_verbosity_error()
     datasets.disable_progress_bars()
-    return datasets
+    try:
+        yield
+    finally:
+        datasets.logging.set_verbosity(verbosity)
+        if not bars:
+            datasets.enable_progress_bars()
 
 
 def open_folder(spec: DatasetInput, datasets: Any, option: str) -> Any:

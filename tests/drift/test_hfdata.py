@@ -331,3 +331,32 @@ def test_a_cached_hub_dataset_is_read_when_the_hub_cannot_be_reached(tmp_path):
     closed = {"HF_DATASETS_CACHE": str(tmp_path / "cache"), "HF_ENDPOINT": "http://127.0.0.1:9"}
     got = read_in_subprocess("hf:tickets@train", closed)
     assert len(got["texts"]) == 20 and got["texts"][0] == rows[0]["body"].strip()
+
+
+# --------------------------------------------------------------------------- the command line
+def test_the_command_line_says_what_is_wrong_in_one_paragraph(tmp_path):
+    from tests.helpers.cli import cli, user_error
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1",
+           "HF_DATASETS_CACHE": str(tmp_path / "empty-cache")}
+    out = str(tmp_path / "out")
+    err = user_error(cli("drift", "--data", "hf:acme/tickets@test", "--text-column", "body",
+                         "--out", out, env=env))
+    assert "error: --data hf:acme/tickets@test: the dataset `acme/tickets` is not in the " \
+        "local datasets cache" in err
+    folder = as_folder(HOSTILE, tmp_path / "ds")
+    err = user_error(cli("run", "--backend", "fake", "--model", "x", "--probes", "recency",
+                         "--data", f"{folder}@train", "--text-column", "body", "--out", out,
+                         "--quiet", env=env))
+    assert "holds one dataset, without splits; drop @train" in err
+    assert not (tmp_path / "out" / "results.json").exists()
+
+
+def test_with_several_inputs_the_sample_is_drawn_from_all_their_rows(tmp_path):
+    folder = as_folder([{"body": f"ticket {i}"} for i in range(100)], tmp_path / "ds")
+    jsonl = as_jsonl([{"body": f"note {i}"} for i in range(100)], tmp_path / "n.jsonl")
+    bars = datasets.is_progress_bar_enabled()
+    docs = load_documents([str(folder), str(jsonl)], DataOptions(text_column="body", sample=20),
+                          np.random.default_rng(0))
+    assert docs.stats.n_read == 200 and docs.stats.sampled_from == 200  # every row read
+    assert datasets.is_progress_bar_enabled() == bars  # datasets left as it was
