@@ -113,7 +113,8 @@ def _sampled(rows: Rows, wanted: list[str], columns: tuple[str, str | None, dict
                 seen.add(hashlib.blake2b(text.strip().encode("utf-8", "surrogatepass"),
                                          digest_size=16).digest())
         step = 2 * (want - len(seen)) + 1
-    merged = Chunk(population=int(starts[-1]))
+    every_row = len(got) == len(order)  # then nothing was left out while reading
+    merged = Chunk(population=None if every_row else int(starts[-1]))
     for _, chunk, j in sorted(got, key=lambda item: item[0]):
         _copy_row(chunk, j, merged)
     return merged

@@ -255,7 +255,8 @@ def test_sample_reads_more_rows_when_cleaning_drops_some(tmp_path):
                                                                for t in docs.texts)
     whole = load_documents([str(folder)], DataOptions(text_column="body", sample=1000),
                            np.random.default_rng(0))
-    assert whole.stats.n_read == 400 and whole.stats.n_kept == 200  # asked for more than there is
+    assert whole.stats.n_read == 400 and whole.stats.n_kept == 200  # more than there is:
+    assert whole.stats.sampled_from is None  # every row read, no sample drawn
 
 
 # --------------------------------------------------------------------------- hf:NAME from the cache
