@@ -156,8 +156,9 @@ class DataSettings(BaseModel):
                 local = path_to_check(path)  # None for a Hub dataset (hf:NAME) or a glob
                 if local is not None:
                     existing_path(local)
-            if self.reference not in REFERENCE_KINDS:
-                existing_path(Path(self.reference).expanduser(), "--reference")
+            reference = path_to_check(self.reference)  # a dataset may be the reference too
+            if self.reference not in REFERENCE_KINDS and reference is not None:
+                existing_path(reference, "--reference")
             if self.embedder:
                 _check_embedder(self.embedder)
             if self.save_embeddings is not None:

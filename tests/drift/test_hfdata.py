@@ -181,8 +181,8 @@ def test_which_values_name_a_dataset(tmp_path):
     folder = as_folder(HOSTILE, tmp_path / "ds")
     assert path_to_check(f"{folder}@train") == folder
     settings = DataSettings.model_validate(  # a run's --data check accepts them
-        {"paths": ["hf:ag_news@test", f"{folder}@train", str(tmp_path / "*.parquet")]},
-        context={"run": True})
+        {"paths": ["hf:ag_news@test", f"{folder}@train", str(tmp_path / "*.parquet")],
+         "reference": "hf:wikitext:wikitext-2-raw-v1@test"}, context={"run": True})
     assert len(settings.paths) == 3
 
 
