@@ -8,9 +8,11 @@ library (imported only here, and only when such an input is given).
   ``hf:org/name:config@train``). It is read from the local cache when it is there: with
   ``HF_HUB_OFFLINE=1`` (or ``HF_DATASETS_OFFLINE=1``), or when the Hub cannot be reached, without
   waiting on the network; else ``datasets`` downloads it.
-* A set of ``.parquet`` or ``.arrow`` shards: a folder holding them (and no .txt/.md files), a
-  single ``.arrow`` file, or a glob (``'shards/*.parquet'``). Parquet shards are streamed
-  (their row counts come from the files' footers); arrow shards are memory-mapped.
+* A set of ``.parquet`` or ``.arrow`` shards: a folder holding them (and no .txt/.md files but
+  a README, as a dataset downloaded from the Hub has), a single ``.arrow`` file, or a glob
+  (``'shards/*.parquet'``). Every shard of a folder is read (a glob picks one split's). Parquet
+  shards are streamed (their row counts come from the files' footers); arrow shards are
+  memory-mapped.
 """
 
 from __future__ import annotations
@@ -25,12 +27,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 from alignaudit._util.errors import UserError
-from alignaudit.drift.readers import is_dataset_folder
 
 HF_PREFIX = "hf:"
 INSTALL = "pip install 'alignaudit[hf-datasets]'"
 SHARD_SUFFIXES = (".parquet", ".arrow")
 _HUB_NAME = re.compile(r"[\w.-]+(/[\w.-]+)?")
+DATASET_MARKERS = (("dataset_info.json", "state.json"), ("dataset_dict.json",))
+"""Files that make a folder one written by ``datasets``' ``save_to_disk``."""
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,27 @@ def dataset_input(raw: str, option: str = "--data") -> DatasetInput | None:
     return None
 
 
+def is_dataset_folder(path: Path) -> bool:
+    """Was ``path`` written by ``datasets``' ``save_to_disk`` (a Dataset or a DatasetDict)?"""
+    return path.is_dir() and any(all((path / name).is_file() for name in marker)
+                                 for marker in DATASET_MARKERS)
+
+
+def shard_files(folder: Path) -> tuple[Path, ...]:
+    """The ``.parquet`` shards under ``folder`` (else its ``.arrow`` ones), when it holds no
+    text files but a README (a dataset downloaded from the Hub has one); hidden files are left
+    out. Empty for a folder of text files, which is read as before."""
+    files = [p for p in sorted(folder.rglob("*")) if p.is_file()
+             and not any(part.startswith(".") for part in p.relative_to(folder).parts)]
+    if any(p.suffix.lower() in (".txt", ".md") and p.stem.lower() != "readme" for p in files):
+        return ()
+    for suffix in SHARD_SUFFIXES:
+        shards = tuple(p for p in files if p.suffix.lower() == suffix)
+        if shards:
+            return shards
+    return ()
+
+
 def path_to_check(raw: str) -> Path | None:
     """The local path a ``--data`` value needs to exist (checked before a run starts), or None
     for a Hub dataset and a glob (read, and checked, when the data is loaded)."""
@@ -97,15 +121,7 @@ def _hub_input(raw: str, option: str) -> DatasetInput:
 def _shards_in(path: Path) -> tuple[Path, ...]:
     if path.is_file():
         return (path,) if path.suffix.lower() == ".arrow" else ()
-    files = [p for p in sorted(path.rglob("*")) if p.is_file()
-             and not any(part.startswith(".") for part in p.relative_to(path).parts)]
-    if any(p.suffix.lower() in (".txt", ".md") for p in files):
-        return ()  # a folder of text files, read as before
-    for suffix in SHARD_SUFFIXES:
-        shards = tuple(p for p in files if p.suffix.lower() == suffix)
-        if shards:
-            return shards
-    return ()
+    return shard_files(path)
 
 
 def _glob_shards(pattern: str, option: str) -> tuple[Path, ...]:

@@ -20,6 +20,7 @@ from pydantic import Field
 from alignaudit._util.errors import UserError
 from alignaudit._util.frozen import Frozen
 from alignaudit._util.owned import written_by_alignaudit
+from alignaudit.drift.hfsources import is_dataset_folder, shard_files
 
 DEFAULT_MAX_CHARS = 20_000
 TEXT_SUFFIXES = (".txt", ".md")
@@ -29,8 +30,6 @@ SUPPORTED = ("a .txt, .md, .jsonl, .csv, .tsv or .parquet file (the text ones ma
              "e.g. .jsonl.gz), a folder of .txt/.md files, or a Hugging Face dataset: a "
              "save_to_disk folder (FOLDER@SPLIT for one with splits), hf:NAME[:CONFIG][@SPLIT], "
              "or .parquet/.arrow shards (a folder of them or a quoted glob)")
-DATASET_MARKERS = (("dataset_info.json", "state.json"), ("dataset_dict.json",))
-"""Files that make a folder one written by ``datasets``' ``save_to_disk``."""
 
 _MAGIC = [
     (b"\x89PNG", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"), (b"GIF8", "a GIF image"),
@@ -100,16 +99,8 @@ def file_type(path: Path) -> str:
 def is_text_input(path: Path) -> bool:
     """Is ``path`` read as plain text (no columns, so no dates)? A dataset folder is not."""
     if path.is_dir():
-        return not is_dataset_folder(path) and (
-            any(path.rglob("*.txt")) or any(path.rglob("*.md"))
-            or not any(p.suffix.lower() in (".parquet", ".arrow") for p in path.rglob("*")))
+        return not is_dataset_folder(path) and not shard_files(path)
     return file_type(path) in TEXT_SUFFIXES
-
-
-def is_dataset_folder(path: Path) -> bool:
-    """Was ``path`` written by ``datasets``' ``save_to_disk`` (a Dataset or a DatasetDict)?"""
-    return path.is_dir() and any(all((path / name).is_file() for name in marker)
-                                 for marker in DATASET_MARKERS)
 
 
 def read_any(path: Path, options: DataOptions) -> Chunk:

@@ -361,3 +361,16 @@ def test_with_several_inputs_the_sample_is_drawn_from_all_their_rows(tmp_path):
                           np.random.default_rng(0))
     assert docs.stats.n_read == 200 and docs.stats.sampled_from == 200  # every row read
     assert datasets.is_progress_bar_enabled() == bars  # datasets left as it was
+
+
+def test_a_dataset_downloaded_from_the_hub_is_read_as_its_shards(tmp_path):
+    """The folder `huggingface-cli download --repo-type dataset` writes: a README.md and the
+    parquet files; the README does not make it a folder of text files."""
+    rows = rows_of(TICKETS, 30)
+    folder = as_shards(rows, tmp_path / "snapshot" / "data", 2).parent
+    (folder / "README.md").write_text("---\nlicense: cc0\n---\n# Tickets\n")
+    docs = load_documents([str(folder)], OPTIONS)  # with dates: not a text input
+    assert docs.texts == load_documents([as_jsonl(rows, tmp_path / "t.jsonl")], OPTIONS).texts
+    (folder / "notes.md").write_text("a note of my own")
+    texts = load_documents([str(folder)], DataOptions()).texts  # now a folder of text files
+    assert len(texts) == 2 and texts[1] == "a note of my own"
