@@ -40,6 +40,7 @@ from alignaudit._util.owned import check_replaceable, same_path
 from alignaudit.backends.hf.options import HFSettings
 from alignaudit.backends.openai.options import ServerSettings
 from alignaudit.backends.registry import BACKENDS, BackendKind
+from alignaudit.drift.hfsources import path_to_check
 from alignaudit.judge.conditions import parse as parse_gate
 
 MAX_NEW_TOKENS = 4096
@@ -152,9 +153,12 @@ class DataSettings(BaseModel):
         (when configuring a run, after the values are checked, before any model loads)."""
         if info.context and info.context.get("run"):
             for path in self.paths:
-                existing_path(Path(path).expanduser())
-            if self.reference not in REFERENCE_KINDS:
-                existing_path(Path(self.reference).expanduser(), "--reference")
+                local = path_to_check(path)  # None for a Hub dataset (hf:NAME) or a glob
+                if local is not None:
+                    existing_path(local)
+            reference = path_to_check(self.reference)  # a dataset may be the reference too
+            if self.reference not in REFERENCE_KINDS and reference is not None:
+                existing_path(reference, "--reference")
             if self.embedder:
                 _check_embedder(self.embedder)
             if self.save_embeddings is not None:

@@ -75,7 +75,10 @@ Api = Annotated[Optional[str], typer.Option(  # noqa: UP045
 
 # --------------------------------------------------------------------------- data
 Data = Annotated[list[str], typer.Option(
-    "--data", help="Your data: .txt/.jsonl/.csv/.parquet or a folder. Repeatable.")]
+    "--data", help="Your data: .txt/.jsonl/.csv/.parquet or a folder. Repeatable. Also a "
+    "Hugging Face dataset (pip install 'alignaudit[hf-datasets]'): a save_to_disk folder "
+    "(FOLDER@SPLIT when it has splits), hf:NAME[:CONFIG][@SPLIT] (from the local cache when "
+    "offline), or .parquet/.arrow shards (a folder, or a quoted glob).")]
 TextColumn = Annotated[Optional[str], typer.Option(  # noqa: UP045
     help=_help(DataSettings, "text_column"))]
 DateColumn = Annotated[Optional[str], typer.Option(  # noqa: UP045

@@ -2,8 +2,9 @@
 
 Formats: ``.txt``/``.md`` (one document per line, or per blank-line block with
 ``split="paragraphs"``), ``.jsonl``, ``.csv``, ``.tsv``, ``.parquet`` (the text in
-``text_column``, an optional date in ``date_column``), or a folder of ``.txt``/``.md`` files
-(one document per file, sorted by path).
+``text_column``, an optional date in ``date_column``), a folder of ``.txt``/``.md`` files
+(one document per file, sorted by path), or a Hugging Face dataset with the same columns
+(:mod:`alignaudit.drift.hfsources`: a save_to_disk folder, ``hf:NAME``, parquet/arrow shards).
 
 Cleaning, in this order: bytes that are not UTF-8 are replaced (U+FFFD) and the documents
 holding them counted; surrounding whitespace is stripped; empty documents and exact duplicates
@@ -21,7 +22,7 @@ import hashlib
 import importlib.util
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,8 @@ from pydantic import Field
 from alignaudit._util.errors import UserError
 from alignaudit._util.files import existing_path
 from alignaudit._util.frozen import Frozen
+from alignaudit.drift.hfdata import read_dataset
+from alignaudit.drift.hfsources import dataset_input
 from alignaudit.drift.readers import (
     DEFAULT_MAX_CHARS,
     Chunk,
@@ -64,7 +67,8 @@ class DataStats(Frozen):
     )
     sampled_from: int | None = Field(
         description="Documents left after cleaning that the sample was drawn from; None if "
-        "no sample was drawn."
+        "no sample was drawn. For a Hugging Face dataset sampled while it was read (--sample "
+        "with that dataset as the only --data), the dataset's row count."
     )
     text_column: str | None = Field(description="Column the text was read from, if any.")
     date_column: str | None = Field(description="Column the dates were read from, if any.")
@@ -100,6 +104,13 @@ def load_documents(
         raise UserError("No data given. Pass a file or folder with --data PATH.")
     chunks, files = [], []
     for raw in paths:
+        dataset = dataset_input(str(raw), option)  # a Hugging Face dataset (hfsources)
+        if dataset is not None:
+            lazy = rng if len(paths) == 1 else None  # one input: --sample reads only its sample
+            chunks.append(_read_as(Path(str(raw)), options, option,
+                                   functools.partial(read_dataset, dataset, options, lazy, option)))
+            files.append(str(raw))
+            continue
         path = existing_path(Path(raw).expanduser(), option)
         chunks.append(_read_as(path, options, option))
         files.append(str(path))
@@ -111,13 +122,19 @@ def load_documents(
             "carry no dates. Drop --date-column, or give a .jsonl, .csv, .tsv or .parquet file "
             "with a date column."
         )
-    return _finish(_merge(chunks), files, options, rng, has_dates)
+    docs = _finish(_merge(chunks), files, options, rng, has_dates)
+    if chunks[0].population is not None:  # a dataset of which only a random sample was read
+        stats = docs.stats.model_copy(update={"sampled_from": chunks[0].population})
+        docs = docs.model_copy(update={"stats": stats})
+    return docs
 
 
-def _read_as(path: Path, options: DataOptions, option: str) -> Chunk:
-    """:func:`read_any`, its messages naming ``option`` (the readers say ``--data``)."""
+def _read_as(path: Path, options: DataOptions, option: str,
+             read: Callable[[], Chunk] | None = None) -> Chunk:
+    """:func:`read_any` (or ``read``), its messages naming ``option`` (the readers say
+    ``--data``)."""
     try:
-        return read_any(path, options)
+        return read() if read is not None else read_any(path, options)
     except UserError as exc:
         if option == "--data" or not exc.message.startswith("--data "):
             raise

@@ -1,5 +1,6 @@
 """Reading one input of the user's data into raw documents, before cleaning: ``.txt``/``.md``
-(by line or paragraph), ``.jsonl``, ``.csv``, ``.tsv``, ``.parquet`` and folders; bytes to text
+(by line or paragraph), ``.jsonl``, ``.csv``, ``.tsv``, ``.parquet`` and folders (Hugging Face
+datasets are read by :mod:`alignaudit.drift.hfdata`, with the column helpers here); bytes to text
 (non-UTF-8 bytes replaced and flagged, binary files refused); text and date columns found with a
 "did you mean" when missing. Every problem is a :class:`~alignaudit._util.errors.UserError`
 naming the file (and line).
@@ -19,13 +20,16 @@ from pydantic import Field
 from alignaudit._util.errors import UserError
 from alignaudit._util.frozen import Frozen
 from alignaudit._util.owned import written_by_alignaudit
+from alignaudit.drift.hfsources import is_dataset_folder, shard_files
 
 DEFAULT_MAX_CHARS = 20_000
 TEXT_SUFFIXES = (".txt", ".md")
 OUTPUT_MARKERS = ("results.json", "summary.md")
 """Files whose alignaudit mark makes a folder one of its output folders."""
 SUPPORTED = ("a .txt, .md, .jsonl, .csv, .tsv or .parquet file (the text ones may be gzipped, "
-             "e.g. .jsonl.gz), or a folder of .txt/.md files")
+             "e.g. .jsonl.gz), a folder of .txt/.md files, or a Hugging Face dataset: a "
+             "save_to_disk folder (FOLDER@SPLIT for one with splits), hf:NAME[:CONFIG][@SPLIT], "
+             "or .parquet/.arrow shards (a folder of them or a quoted glob)")
 
 _MAGIC = [
     (b"\x89PNG", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"), (b"GIF8", "a GIF image"),
@@ -69,6 +73,9 @@ class Chunk:
     positions: list[int | None] = field(default_factory=list)
     bad: list[bool] = field(default_factory=list)
     extras: list[dict[str, str]] = field(default_factory=list)
+    population: int | None = None
+    """Rows of the input when only a random subset of them was read (``--sample`` on a
+    Hugging Face dataset); None when every row was read."""
 
     def add(self, text: str, source: str, position: int | None, bad: bool,
             date: Any = None, extra: dict[str, str] | None = None) -> None:
@@ -90,7 +97,10 @@ def file_type(path: Path) -> str:
 
 
 def is_text_input(path: Path) -> bool:
-    return path.is_dir() or file_type(path) in TEXT_SUFFIXES
+    """Is ``path`` read as plain text (no columns, so no dates)? A dataset folder is not."""
+    if path.is_dir():
+        return not is_dataset_folder(path) and not shard_files(path)
+    return file_type(path) in TEXT_SUFFIXES
 
 
 def read_any(path: Path, options: DataOptions) -> Chunk:
@@ -282,8 +292,8 @@ def _read_jsonl(path: Path, options: DataOptions) -> Chunk:
             )
         columns.update(dict.fromkeys(record))
         records.append((i, record, bad and "\ufffd" in line))
-    text_col, date_col = _columns(path, list(columns), options)
-    extras = _extra_columns(path, list(columns), options)
+    text_col, date_col = columns_of(path, list(columns), options)
+    extras = extra_columns_of(path, list(columns), options)
     chunk = Chunk()
     for i, record, line_bad in records:
         value = _as_text(record.get(text_col), path, f"line {i}", text_col)
@@ -309,12 +319,12 @@ def _read_delimited(path: Path, options: DataOptions, sep: str) -> Chunk:
         ) from None
     except pd.errors.EmptyDataError:
         raise UserError(f"--data {path}: the file has no header row or data.") from None
-    text_col, date_col = _columns(path, [str(c) for c in frame.columns], options)
-    extras = _extra_columns(path, [str(c) for c in frame.columns], options)
+    text_col, date_col = columns_of(path, [str(c) for c in frame.columns], options)
+    extras = extra_columns_of(path, [str(c) for c in frame.columns], options)
     texts = frame[text_col].tolist()
-    return _rows(path, text_col, texts, frame[date_col].tolist() if date_col else None,
-                 [bad and "\ufffd" in t for t in texts],
-                 {role: frame[col].tolist() for role, col in extras.items()})
+    return rows_chunk(path, text_col, texts, frame[date_col].tolist() if date_col else None,
+                      [bad and "\ufffd" in t for t in texts],
+                      {role: frame[col].tolist() for role, col in extras.items()})
 
 
 def _read_parquet(path: Path, options: DataOptions) -> Chunk:
@@ -327,8 +337,8 @@ def _read_parquet(path: Path, options: DataOptions) -> Chunk:
         raise UserError(f"--data {path}: the file is empty. Check the path, or drop this --data.")
     try:
         file = pq.ParquetFile(io.BytesIO(data))
-        text_col, date_col = _columns(path, list(file.schema_arrow.names), options)
-        extras = _extra_columns(path, list(file.schema_arrow.names), options)
+        text_col, date_col = columns_of(path, list(file.schema_arrow.names), options)
+        extras = extra_columns_of(path, list(file.schema_arrow.names), options)
         wanted = [text_col] + ([date_col] if date_col else []) + list(extras.values())
         table = file.read(columns=list(dict.fromkeys(wanted)))
     except UserError:
@@ -338,56 +348,72 @@ def _read_parquet(path: Path, options: DataOptions) -> Chunk:
             f"--data {path}: not a readable Parquet file ({str(exc).strip()[:200]}). Check "
             "that the file is complete and really is Parquet."
         ) from None
+    texts, bad = text_cells(table.column(text_col).to_pylist())
+    return rows_chunk(path, text_col, texts,
+                      table.column(date_col).to_pylist() if date_col else None, bad,
+                      {role: table.column(col).to_pylist() for role, col in extras.items()})
+
+
+def text_cells(values: list[Any]) -> tuple[list[Any], list[bool]]:
+    """A column's cells with bytes decoded like a text file (a binary column), and whether
+    each had bytes that are not UTF-8."""
     texts, bad = [], []
-    for value in table.column(text_col).to_pylist():
-        if isinstance(value, bytes):  # a binary column: decode like a text file
+    for value in values:
+        if isinstance(value, bytes):
             decoded = value.decode("utf-8", errors="replace")
             bad.append(decoded.encode("utf-8", "surrogatepass") != value)
             value = decoded
         else:
             bad.append(False)
         texts.append(value)
-    return _rows(path, text_col, texts,
-                 table.column(date_col).to_pylist() if date_col else None, bad,
-                 {role: table.column(col).to_pylist() for role, col in extras.items()})
+    return texts, bad
 
 
-def _rows(path: Path, column: str, texts: list[Any], dates: list[Any] | None,
-          bad: list[bool], extras: dict[str, list[Any]] | None = None) -> Chunk:
+def rows_chunk(path: Path, column: str, texts: list[Any], dates: list[Any] | None,
+               bad: list[bool], extras: dict[str, list[Any]] | None = None,
+               positions: list[int] | None = None) -> Chunk:
+    """Rows of a table as documents, each cell checked to be text (``positions``: each row's
+    1-based number, when not 1, 2, ...)."""
     chunk = Chunk()
     extras = extras or {}
-    for row, value in enumerate(texts, 1):
-        date = dates[row - 1] if dates is not None else None
-        extra = {role: _as_text(values[row - 1], path, f"row {row}", role)
+    for i, value in enumerate(texts):
+        row = positions[i] if positions is not None else i + 1
+        date = dates[i] if dates is not None else None
+        extra = {role: _as_text(values[i], path, f"row {row}", role)
                  for role, values in extras.items()}
-        chunk.add(_as_text(value, path, f"row {row}", column), str(path), row, bad[row - 1], date,
+        chunk.add(_as_text(value, path, f"row {row}", column), str(path), row, bad[i], date,
                   extra)
     return chunk
 
 
 # --------------------------------------------------------------------------- columns
-def _columns(path: Path, columns: list[str], options: DataOptions) -> tuple[str, str | None]:
+def columns_of(path: Path, columns: list[str], options: DataOptions, given_as: str = "--data"
+               ) -> tuple[str, str | None]:
+    """The text column and the date column (None when not asked for) of an input with
+    ``columns``; a UserError with "did you mean" when one is not there."""
     listed = ", ".join(f"`{c}`" for c in columns) or "(none)"
     if options.text_column is None:
         raise UserError(
-            f"--data {path}: say which column holds the text with --text-column. "
+            f"{given_as} {path}: say which column holds the text with --text-column. "
             f"Its columns are: {listed}."
         )
-    text_col = _column(path, columns, options.text_column, "--text-column", listed)
+    text_col = _column(path, columns, options.text_column, "--text-column", listed, given_as)
     date_col = None
     if options.date_column is not None:
-        date_col = _column(path, columns, options.date_column, "--date-column", listed)
+        date_col = _column(path, columns, options.date_column, "--date-column", listed, given_as)
     return text_col, date_col
 
 
-def _extra_columns(path: Path, columns: list[str], options: DataOptions) -> dict[str, str]:
+def extra_columns_of(path: Path, columns: list[str], options: DataOptions,
+                     given_as: str = "--data") -> dict[str, str]:
     """The column of each extra role (``--title-column`` ...), each checked like the text's."""
     listed = ", ".join(f"`{c}`" for c in columns) or "(none)"
-    return {role: _column(path, columns, wanted, f"--{role}-column", listed)
+    return {role: _column(path, columns, wanted, f"--{role}-column", listed, given_as)
             for role, wanted in options.extra_columns.items()}
 
 
-def _column(path: Path, columns: list[str], wanted: str, option: str, listed: str) -> str:
+def _column(path: Path, columns: list[str], wanted: str, option: str, listed: str,
+            given_as: str) -> str:
     if wanted in columns:
         return wanted
     lower = {c.lower(): c for c in columns}
@@ -395,8 +421,8 @@ def _column(path: Path, columns: list[str], wanted: str, option: str, listed: st
         difflib.get_close_matches(wanted, columns, n=1, cutoff=0.5)
     hint = f" Did you mean `{near[0]}`?" if near else ""
     raise UserError(
-        f"--data {path}: {option} {wanted}: there is no such column. Its columns are: {listed}."
-        f"{hint}"
+        f"{given_as} {path}: {option} {wanted}: there is no such column. Its columns are: "
+        f"{listed}.{hint}"
     )
 
 
