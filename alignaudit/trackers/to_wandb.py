@@ -18,7 +18,7 @@ import netrc
 import os
 import shutil
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import urlparse
 
 from alignaudit.trackers.record import TrackedRun
@@ -41,27 +41,32 @@ def key_configured() -> bool:
         return False
 
 
-def mode() -> Literal["offline"] | None:
-    """The mode to ask for: None (W&B decides, from ``WANDB_MODE`` or its login) when the user
-    configured W&B, else ``offline``."""
-    if os.environ.get("WANDB_MODE") or key_configured():
-        return None
-    return "offline"
+def mode() -> Any:
+    """The mode to ask for: ``WANDB_MODE`` when set; else None (W&B's default, online) when an
+    API key is configured, else ``offline``. Read here on every call, not left to W&B, which
+    reads the environment once per process."""
+    if os.environ.get("WANDB_MODE"):
+        return os.environ["WANDB_MODE"]
+    return None if key_configured() else "offline"
 
 
-def root(folder: Path | None) -> str | None:
-    """The folder W&B puts its ``wandb/`` folder in: ``WANDB_DIR`` when set (W&B reads it),
-    else the audit's output folder, else the working folder."""
-    if os.environ.get("WANDB_DIR"):
-        return None
-    return str(folder if folder is not None else Path.cwd())
+def root(folder: Path | None) -> str:
+    """The folder W&B puts its ``wandb/`` folder in: ``WANDB_DIR`` when set, else the audit's
+    output folder, else the working folder."""
+    given = os.environ.get("WANDB_DIR")
+    return given or str(folder if folder is not None else Path.cwd())
 
 
 def log(runs: list[TrackedRun], folder: Path | None) -> str:
     """Log ``runs``; a sentence saying where they went and how to upload offline ones."""
     if os.environ.get("WANDB_MODE") == "disabled":
         return "W&B: nothing logged (WANDB_MODE=disabled)."
-    logged = [_log_run(run, folder) for run in runs]
+    import wandb
+
+    try:
+        logged = [_log_run(run, folder) for run in runs]
+    finally:
+        _flush(wandb)
     offline = [where for where, url in logged if url is None]
     online = [url for _, url in logged if url is not None]
     parts = []
@@ -71,6 +76,16 @@ def log(runs: list[TrackedRun], folder: Path | None) -> str:
     if online:
         parts.append(f"W&B: logged {len(online)} run(s): {', '.join(online)}.")
     return " ".join(parts)
+
+
+def _flush(wandb: Any) -> None:
+    """Have W&B write its records to disk now. ``finish`` returns before the run file is complete
+    (W&B's service writes it in the background, until the service stops); stopping the service
+    completes it, so the folder holds the run once ``log`` returns. Skipped while the user has a
+    run of their own open (``wandb.run``: ours are created beside it): then the service stops,
+    and the file is complete, when their process ends."""
+    if wandb.run is None:
+        wandb.teardown()
 
 
 def _log_run(run: TrackedRun, folder: Path | None) -> tuple[str, str | None]:
