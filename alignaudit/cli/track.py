@@ -38,7 +38,13 @@ def execute_logged(config: Any, out: str, quiet: bool, resume: bool = True,
 
 def _log(folder: Path, names: Sequence[str]) -> None:
     """Log the audit saved in ``folder`` (read back from its results.json, as the report is)."""
+    from alignaudit.cli.output import say_interrupted
     from alignaudit.result import load
     from alignaudit.trackers.targets import log_all
 
-    log_all(load(folder / "results.json"), folder, names, say, where=folder)
+    try:
+        log_all(load(folder / "results.json"), folder, names, say, where=folder)
+    except KeyboardInterrupt:
+        say_interrupted(f"Interrupted while logging to {', '.join(names)}. The audit is complete "
+                        f"and its files are saved in {folder}.")
+        raise typer.Exit(130) from None
