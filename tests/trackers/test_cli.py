@@ -95,3 +95,20 @@ def test_both_audit_commands_take_the_option(command, capsys):
         main([command, "--help"])
     assert stopped.value.code == 0
     assert "--log-to" in capsys.readouterr().out
+
+
+def test_a_ctrl_c_while_logging_says_the_audit_is_kept(isolated, monkeypatch, capsys):
+    from alignaudit.cli.app import main
+    from alignaudit.trackers import targets
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(targets, "log_all", interrupted)
+    with pytest.raises(SystemExit) as stopped:
+        main([*AUDIT, "--log-to", "mlflow"])
+    err = capsys.readouterr().err
+    assert stopped.value.code == 130, err
+    assert "Interrupted while logging to mlflow. The audit is complete and its files are " \
+           "saved in out." in err
+    assert (isolated / "out" / "results.json").is_file()
