@@ -43,8 +43,14 @@ def _log(folder: Path, names: Sequence[str]) -> None:
     from alignaudit.trackers.targets import log_all
 
     try:
-        log_all(load(folder / "results.json"), folder, names, say, where=folder)
+        failed = log_all(load(folder / "results.json"), folder, names, say, where=folder)
     except KeyboardInterrupt:
         say_interrupted(f"Interrupted while logging to {', '.join(names)}. The audit is complete "
                         f"and its files are saved in {folder}.")
         raise typer.Exit(130) from None
+    if failed:
+        journal = folder / ".journal"
+        reused = (f": the model's finished work is reused from the journal in {journal}"
+                  if journal.is_dir() else "")
+        say(f"To log this audit once {' and '.join(failed)} works, run the same command "
+            f"again{reused}.")

@@ -15,5 +15,5 @@ Trackers read only the saved result, like the report: an audit is logged from wh
 so what a tracker shows is what results.json says. A tracker that fails after the audit is a
 warning, never a lost audit (see :func:`alignaudit.trackers.targets.log_all`).
 
-May import: alignaudit._util, alignaudit.judge, alignaudit.result, alignaudit.config.
+May import: alignaudit._util, alignaudit.judge, alignaudit.result.
 """

@@ -5,13 +5,10 @@ before it starts."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 
-from tests.helpers import ROOT
+from tests.helpers.cli import cli_in
 
 pytest.importorskip("mlflow")
 pytest.importorskip("wandb")
@@ -20,20 +17,12 @@ from mlflow import MlflowClient  # noqa: E402
 
 from tests.helpers.wandb_records import read_run  # noqa: E402
 
-
-def alignaudit(*args: str, cwd, env: dict[str, str] | None = None):
-    """The command line in a subprocess, run in ``cwd`` (where MLflow's default store goes)."""
-    full = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
-    return subprocess.run([sys.executable, "-m", "alignaudit", *args], capture_output=True,
-                          text=True, timeout=300, cwd=cwd, env=full)
-
-
 AUDIT = ("run", "--backend", "fake", "--model", "m", "--probes", "recency", "--limit", "40",
          "--no-generate", "-q", "--out", "out")
 
 
 def test_one_run_logs_to_mlflow_and_wandb_offline(isolated, monkeypatch):
-    proc = alignaudit(*AUDIT, "--log-to", "mlflow", "--log-to", "wandb", cwd=isolated)
+    proc = cli_in(isolated, *AUDIT, "--log-to", "mlflow", "--log-to", "wandb")
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr and proc.stdout == ""
     assert f"MLflow: logged 1 run(s) to experiment 'alignaudit' in the local store " \
@@ -55,19 +44,20 @@ def test_one_run_logs_to_mlflow_and_wandb_offline(isolated, monkeypatch):
 def test_a_tracker_failure_keeps_the_audit_and_its_exit_status(isolated, gate, code):
     blocker = isolated / "store-is-a-file"
     blocker.write_text("")
-    proc = alignaudit(*AUDIT, *gate, "--log-to", "mlflow", cwd=isolated,
+    proc = cli_in(isolated, *AUDIT, *gate, "--log-to", "mlflow",
                       env={"MLFLOW_TRACKING_URI": blocker.as_uri(),
-                           "MLFLOW_ALLOW_FILE_STORE": "true"})
+                       "MLFLOW_ALLOW_FILE_STORE": "true"})
     assert proc.returncode == code, proc.stderr
     assert "Traceback" not in proc.stderr
     assert "warning: --log-to mlflow: logging to MLflow failed (" in proc.stderr
     assert ("GATE FAILED" in proc.stderr) == (code == 3)
+    assert "To log this audit once mlflow works, run the same command again." in proc.stderr
     assert (isolated / "out" / "results.json").is_file()
     assert (isolated / "out" / "report.html").is_file()
 
 
 def test_an_unknown_tracker_stops_the_run_before_it_starts(isolated):
-    proc = alignaudit(*AUDIT, "--log-to", "mlflow,tensorboard", cwd=isolated)
+    proc = cli_in(isolated, *AUDIT, "--log-to", "mlflow,tensorboard")
     assert proc.returncode == 2, proc.stderr
     assert "error: --log-to tensorboard: unknown tracker; use mlflow or wandb" in proc.stderr
     assert not (isolated / "out" / "results.json").exists()
