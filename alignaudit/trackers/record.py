@@ -75,12 +75,13 @@ def _text(value: Any) -> str:
 
 
 def flatten(values: dict[str, Any], prefix: str = "") -> dict[str, str]:
-    """Nested settings as ``data.text_column``-style names; unset (None) values are left out."""
+    """Nested settings as ``data.text_column``-style names; unset values (None, empty) are left
+    out."""
     out: dict[str, str] = {}
     for key, value in values.items():
         if isinstance(value, dict):
             out.update(flatten(value, f"{prefix}{key}."))
-        elif value is not None and value != []:
+        elif value is not None and value != [] and value != "":
             out[f"{prefix}{key}"] = _text(value)
     return out
 

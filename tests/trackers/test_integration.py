@@ -42,3 +42,22 @@ def test_smollm2_audit_logged_to_both_trackers(isolated, monkeypatch):
         recency["overall"]["accuracy"])
     assert (folder / "files" / "report.html").read_bytes() == (
         isolated / "audit" / "report.html").read_bytes()
+
+
+def test_drift_without_a_model_logs_its_figures(isolated, monkeypatch):
+    from tests.helpers import ROOT
+
+    tickets = ROOT / "data" / "samples" / "support_tickets.jsonl"
+    proc = cli_in(isolated, "drift", "--data", str(tickets), "--text-column", "body",
+                  "--permutations", "100", "-q", "--out", "drift", "--log-to", "mlflow")
+    assert proc.returncode == 0, proc.stderr
+    drift = json.loads((isolated / "drift" / "results.json").read_text())["models"][0]["drift"]
+    monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")
+    client = MlflowClient((isolated / "mlruns").as_uri())
+    (run,) = client.search_runs([client.get_experiment_by_name("alignaudit").experiment_id])
+    tests = {t["name"]: t for t in drift["stats"]["tests"]}
+    assert run.data.metrics["drift"] == ["low", "moderate", "high"].index(drift["level"])
+    assert run.data.metrics["drift_classifier_effect_size"] == pytest.approx(
+        tests["classifier"]["effect_size"])
+    assert run.data.params["data.paths"] == str(tickets)
+    assert "recency_accuracy" not in run.data.metrics

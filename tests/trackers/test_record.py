@@ -78,3 +78,10 @@ def test_long_or_listed_values_become_short_text(value):
 
     text = flatten({"k": value})["k"]
     assert text == ("a,b" if isinstance(value, list) else "x" * MAX_PARAM)
+
+
+def test_unset_values_are_left_out():
+    from alignaudit.trackers.record import flatten
+
+    assert flatten({"a": None, "b": "", "c": [], "d": {"e": 0, "f": False}}) == {
+        "d.e": "0", "d.f": "False"}
