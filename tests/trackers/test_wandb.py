@@ -84,3 +84,20 @@ def test_disabled_logs_nothing(isolated, result, saved, monkeypatch):
     assert log_all(result, saved, ["wandb"], said.append, where=saved) == []
     assert said == ["W&B: nothing logged (WANDB_MODE=disabled)."]
     assert not (saved / "wandb").exists()
+
+
+def test_a_run_the_user_has_open_is_left_open(isolated, result, saved, tmp_path):
+    import wandb
+
+    mine = wandb.init(project="notebook", dir=str(tmp_path), mode="offline",
+                      settings=wandb.Settings(silent=True, console="off"))
+    try:
+        assert log_all(result, saved, ["wandb"], lambda _: None, where=saved) == []
+        assert wandb.run is mine
+        mine.log({"still": 1.0})  # still usable: neither finished nor replaced
+    finally:
+        mine.finish()
+        wandb.teardown()
+    assert set(offline_runs(saved)) == {"alpha", "beta"}
+    (own,) = (tmp_path / "wandb").glob("offline-run-*")
+    assert read_run(own)["summary"]["still"] == 1.0
