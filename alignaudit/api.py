@@ -64,7 +64,8 @@ def load(path: str | Path) -> AuditResult:
 def audit(model: str | Sequence[str] | None = None,
           probes: str | Sequence[str] | None = ("recency",),
           data: str | Path | Sequence[str | Path] | None = None,
-          out: str | Path | None = None, **options: Any) -> AuditResult:
+          out: str | Path | None = None, log_to: str | Sequence[str] | None = None,
+          **options: Any) -> AuditResult:
     """Audit one model (or several) on probe suites, and on your data when ``data`` is given.
 
     ``model``: an alias (``smollm2-135m``), a folder, a .gguf file or a Hub id; a list audits
@@ -74,14 +75,36 @@ def audit(model: str | Sequence[str] | None = None,
     ``options``: any other option of ``alignaudit run``, by its name with underscores
     (``backend="fake"``, ``limit=20``, ``seed=1``, ``text_column="body"``,
     ``date_column="created"``). Progress lines go to the ``alignaudit`` logger.
+    ``log_to``: ``"mlflow"``, ``"wandb"`` or both, as ``--log-to`` (see :mod:`alignaudit.trackers`);
+    a tracker that fails is a warning on the logger, the result is returned all the same.
     """
     from alignaudit.runner import run_audit
+    from alignaudit.trackers import targets
 
+    trackers = targets.parse(log_to)
+    targets.check_installed(trackers)
     config = run_config(model, probes, data, options)
     found = _shown(run_audit(config, log.info, progress=False))
     if out is not None:
         write(found, Path(out))
+    if trackers:
+        _track(found, None if out is None else Path(out), trackers)
     return found
+
+
+def _track(found: AuditResult, out: Path | None, trackers: Sequence[str]) -> None:
+    """Log the audit to ``trackers``, with its files from ``out`` (written to a temporary
+    folder for the upload when there is no ``out``)."""
+    import tempfile
+
+    from alignaudit.trackers.targets import log_all
+
+    if out is not None:
+        log_all(found, out, trackers, log.info, where=out, warn=log.warning)
+        return
+    with tempfile.TemporaryDirectory(prefix="alignaudit-") as tmp:
+        write(found, Path(tmp))
+        log_all(found, Path(tmp), trackers, log.info, where=None, warn=log.warning)
 
 
 def run_config(model: str | Sequence[str] | None, probes: str | Sequence[str] | None,

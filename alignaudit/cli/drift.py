@@ -5,8 +5,8 @@ from __future__ import annotations
 import typer
 
 from alignaudit.cli import options as opt
-from alignaudit.cli.output import execute
 from alignaudit.cli.run import build_config
+from alignaudit.cli.track import execute_logged
 
 
 def drift(
@@ -26,8 +26,9 @@ def drift(
     save_embeddings: opt.SaveEmbeddings = None,
     seed: opt.Seed = 0,
     quiet: opt.Quiet = False,
+    log_to: opt.LogTo = [],  # noqa: B006
 ) -> None:
     """Drift between your data and a reference, on its own (no probes)."""
     params = dict(ctx.params)
     params["probes"] = []
-    execute(build_config(params), out, quiet, resume=True)
+    execute_logged(build_config(params), out, quiet, resume=True, log_to=log_to)

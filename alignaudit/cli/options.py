@@ -111,6 +111,13 @@ Resume = Annotated[bool, typer.Option(
     help="Reuse finished work journaled in --out by an earlier, interrupted run.")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")]
 
+# --------------------------------------------------------------------------- trackers
+LogTo = Annotated[list[str], typer.Option(
+    "--log-to", metavar="TRACKER", help="Also log the audit to an experiment tracker: mlflow "
+    "(local ./mlruns store unless MLFLOW_TRACKING_URI is set) or wandb (offline under "
+    "--out/wandb unless W&B is configured). Repeat or comma-separate for both. Needs pip install "
+    "'alignaudit[mlflow]' or 'alignaudit[wandb]'.")]
+
 DATA_FIELDS = ("text_column", "date_column", "split", "sample", "reference", "reference_size",
                "embedder", "permutations", "model_docs", "save_embeddings")
 """Parameters that belong to the data section (``RunConfig.data``) rather than the run."""

@@ -7,7 +7,8 @@ from typing import Any
 import typer
 
 from alignaudit.cli import options as opt
-from alignaudit.cli.output import command_line, execute
+from alignaudit.cli.output import command_line
+from alignaudit.cli.track import execute_logged
 
 
 def run(
@@ -52,9 +53,10 @@ def run(
     baseline: opt.Baseline = None,
     resume: opt.Resume = True,
     quiet: opt.Quiet = False,
+    log_to: opt.LogTo = [],  # noqa: B006
 ) -> None:
     """Run an audit and write results.json, report.html and summary.md into --out."""
-    execute(build_config(dict(ctx.params)), out, quiet, resume, policy)
+    execute_logged(build_config(dict(ctx.params)), out, quiet, resume, policy, log_to)
 
 
 def build_config(params: dict[str, Any]) -> Any:
@@ -62,7 +64,7 @@ def build_config(params: dict[str, Any]) -> Any:
     from alignaudit.config import RunConfig
     from alignaudit.judge.gates import load_policy
 
-    for local in ("out", "quiet", "resume"):
+    for local in ("out", "quiet", "resume", "log_to"):
         params.pop(local, None)
     models = params.pop("model", [])
     paths = params.pop("data", [])
