@@ -335,12 +335,19 @@ def document_evidence(signal: DocumentScores, grid: ChangeGrid,
     z = sign * normal_scores(np.asarray(signal.scores, dtype=float))
     cum_n = _cumulative(d, np.ones(len(d)), grid)
     cum_z = _cumulative(d, z, grid)
-    widths, prior = _widths(grid, model)
     zz = float(z @ z)
+    widths, prior = _widths(grid, model)
+    s_zz = zz - float(z.sum()) ** 2 / len(d)
+    if s_zz <= 1e-9 * len(d):
+        # every score tied (e.g. one repeated document): no spread, so no evidence of a change
+        # either way; a flat likelihood lets the minimum-evidence rule say so
+        return SignalEvidence(
+            name=signal.name, label=signal.label, kind="documents", n=len(d), dates=np.sort(d),
+            width_loglik=np.zeros((grid.n_cells - 1, len(widths))), width_prior=prior,
+            widths=widths, log_null=0.0, null_level=float("nan"), dispersion=1.0)
     per_width = np.stack([
         _document_ramp(cum_n, cum_z, zz, grid, w, model.sub_bins, model.shift_prior_sd)
         for w in widths], 1)
-    s_zz = zz - float(z.sum()) ** 2 / len(d)
     phi = dispersion_by_month(d, z) if model.month_dispersion else 1.0
     return SignalEvidence(
         name=signal.name, label=signal.label, kind="documents", n=len(d), dates=np.sort(d),

@@ -245,3 +245,17 @@ def test_level_calibration_only_where_the_data_say_little() -> None:
         assert (est.credible_level < 0.9) is calibrated
         assert est.ci_high - est.ci_low <= plain.ci_high - plain.ci_low
         assert est.estimate == plain.estimate
+
+
+def test_tied_document_scores_carry_no_evidence() -> None:
+    """Every document scored the same (a repeated text, a constant scorer): no estimate of its
+    own, and joined with facts it leaves the facts' estimate as it was (it used to take log 0)."""
+    d = np.linspace(2016.0, 2025.9, 300)
+    tied = DocumentScores("perplexity", d, np.full(300, 7.25))
+    own = estimate_cutoff([tied]).joint
+    assert own.status == "no_estimate"
+    facts = _sharp_facts(2020.3)
+    alone, both = estimate_cutoff([facts]).joint, estimate_cutoff([facts, tied]).joint
+    assert both.status == alone.status == "estimate"
+    assert (both.estimate, both.ci_low, both.ci_high) == pytest.approx(
+        (alone.estimate, alone.ci_low, alone.ci_high), abs=1e-9)
