@@ -78,7 +78,7 @@ def audit(model: str | Sequence[str] | None = None,
     from alignaudit.runner import run_audit
 
     config = run_config(model, probes, data, options)
-    found = _shown(run_audit(config, log.info, progress=False))
+    found = _shown(run_audit(config, log.info, progress="off"))
     if out is not None:
         write(found, Path(out))
     return found
@@ -114,7 +114,7 @@ def model_folder(spec: str) -> Path | str:
 
     source = resolve(spec)
     if source.gguf_file is not None:
-        return convert_gguf(Path(source.location), source.gguf_file, progress=False)[0]
+        return convert_gguf(Path(source.location), source.gguf_file, progress="off")[0]
     return Path(source.location) if source.kind == "local" else source.location
 
 
