@@ -213,3 +213,35 @@ def test_quiet_prints_no_progress(tmp_path):
                "40", "--permutations", "20", "--out", str(tmp_path / "loud"), env=_env())
     assert loud.returncode == 0, loud.stderr
     assert "Drift tests: 5/5 parts (100%), done in" in loud.stderr
+
+
+def test_a_long_batch_repeats_its_count_so_the_log_never_goes_quiet(monkeypatch):
+    monkeypatch.setenv(INTERVAL_ENV, "0.05")
+    out = io.StringIO()
+    repeated = threading.Event()
+
+    class Watched(io.StringIO):
+        def write(self, text: str) -> int:
+            if out.getvalue().count("1/4 rows (25%)") and "1/4 rows (25%)" in text:
+                repeated.set()
+            return out.write(text)
+
+    with meter("lines", "Perplexity", total=4, unit="row", stream=Watched()) as bar:
+        bar.update(1)
+        assert repeated.wait(30)  # the "batch" lasts until the count was said again
+        bar.update(3)
+    lines = out.getvalue().splitlines()
+    assert lines[-1].startswith("Perplexity: 4/4 rows (100%), done in")
+    assert all(line.startswith("Perplexity: 1/4 rows (25%), ") for line in lines[:-1])
+
+
+def test_a_meter_nobody_closed_stops_beating_once_it_is_gone(monkeypatch):
+    import gc
+
+    monkeypatch.setenv(INTERVAL_ENV, "0.05")
+    before = threading.active_count()
+    bar = meter("lines", "Scoring", total=4, stream=io.StringIO())
+    assert threading.active_count() == before + 1
+    del bar
+    gc.collect()
+    assert threading.active_count() == before

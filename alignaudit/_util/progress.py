@@ -6,8 +6,9 @@ that takes long (loading, scoring, perplexity, embedding, the two-sample tests):
 - ``"bar"``: stderr is a terminal; a tqdm bar with counts, rate and time left.
 - ``"lines"``: stderr is a file or a pipe (CI logs); one plain line at most every
   :data:`INTERVAL_ENV` seconds (default :data:`DEFAULT_INTERVAL`) and one at the end, e.g.
-  ``Scoring probes: 1200/4800 rows (25%), 41 s elapsed, ~2 min left``. No carriage returns
-  and no terminal codes, so a log shows the run is alive without the noise of a redrawn bar.
+  ``Scoring probes: 1200/4800 rows (25%), 41 s elapsed, ~2 min left``, and the count again
+  when one batch runs longer than :data:`QUIET_INTERVALS` intervals. No carriage returns and
+  no terminal codes, so a log shows the run is alive without the noise of a redrawn bar.
 - ``"off"``: ``--quiet``, and the Python API unless it is asked for.
 
 Both visible modes are tqdm: the lines are a tqdm whose :meth:`~tqdm.std.tqdm.display` writes a
@@ -17,12 +18,14 @@ interval, so the counting, throttling and timing stay tqdm's.
 
 from __future__ import annotations
 
+import inspect
 import io
 import os
 import sys
 import threading
 import time
-from collections.abc import Iterable, Iterator
+import weakref
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import IO, Annotated, Any, Literal, TypeVar
 
@@ -36,6 +39,9 @@ MODES: tuple[Mode, ...] = ("bar", "lines", "off")
 INTERVAL_ENV = "ALIGNAUDIT_PROGRESS_INTERVAL"
 """Seconds between two progress lines in ``lines`` mode (0: a line at every step)."""
 DEFAULT_INTERVAL = 15.0
+QUIET_INTERVALS = 4
+"""A step whose next count is this many intervals away says its count again (a minute by
+default), so a log never looks stuck while one long batch runs."""
 
 T = TypeVar("T")
 
@@ -112,19 +118,13 @@ def waiting(mode: Mode | bool, desc: str, stream: IO[str] | None = None) -> Iter
         yield
         return
     out = stream if stream is not None else sys.stderr
-    every, started, done = interval(), time.monotonic(), threading.Event()
-
-    def beat() -> None:
-        while not done.wait(max(every, 1.0)):
-            _write(out, f"{desc}: {duration(time.monotonic() - started)} elapsed")
-
-    beater = threading.Thread(target=beat, name="alignaudit-progress", daemon=True)
-    beater.start()
+    started = time.monotonic()
+    beat = _Beat(max(interval(), 1.0), lambda: _write(
+        out, f"{desc}: {duration(time.monotonic() - started)} elapsed"))
     try:
         yield
     finally:
-        done.set()
-        beater.join()
+        beat.stop()
 
 
 def progress_line(desc: str, n: float, total: float | None, unit: str, elapsed: float) -> str:
@@ -162,28 +162,70 @@ class _Discard(io.TextIOBase):
         return len(text)
 
 
+class _Beat:
+    """``say()`` every ``seconds`` on a daemon thread, until stopped or until ``say`` (held
+    weakly when it is a method) is gone: a meter nobody closed cannot beat forever."""
+
+    def __init__(self, seconds: float, say: Callable[[], None]) -> None:
+        self._stop = threading.Event()
+        held = weakref.WeakMethod(say) if inspect.ismethod(say) else (lambda: say)
+        self._thread = threading.Thread(target=self._run, args=(seconds, held), daemon=True,
+                                        name="alignaudit-progress")
+        self._thread.start()
+
+    def _run(self, seconds: float, held: Callable[[], Callable[[], None] | None]) -> None:
+        while not self._stop.wait(seconds):
+            say = held()
+            if say is None:
+                return
+            say()
+            del say
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not threading.current_thread():
+            self._thread.join()
+
+
 class _Lines(tqdm):
     """A tqdm that writes one plain line per display, at most every :func:`interval` seconds,
-    and one at the end; never the same count twice."""
+    and one at the end; a new count each time, except that a step whose counts come slower
+    than :data:`QUIET_INTERVALS` intervals (one long batch) says its count again with the
+    time."""
 
     monitor_interval = 0  # no monitor thread: there is no bar to redraw
 
     def __init__(self, iterable: Iterable[Any] | None, out: IO[str], **kwargs: Any) -> None:
         self._out = out
         self._shown: float | None = None
-        super().__init__(iterable, file=_Discard(), mininterval=interval(), miniters=1,
+        self._every = interval()
+        super().__init__(iterable, file=_Discard(), mininterval=self._every, miniters=1,
                          leave=True, **kwargs)
+        self._said = time.monotonic()
+        self._quiet = self._every * QUIET_INTERVALS
+        self._beat = _Beat(self._quiet, self._still) if self._every > 0 else None
 
     def display(self, msg: str | None = None, pos: int | None = None) -> bool:
         """A line for the current count (tqdm's clearing and moving, ``msg``, are for
         terminals and dropped)."""
-        if msg is not None or self.n == 0 or self.n == self._shown:
-            return True
-        self._shown = self.n
-        info = self.format_dict
-        _write(self._out, progress_line(self.desc, self.n, self.total, self.unit,
-                                        info["elapsed"]))
+        if msg is None and self.n != 0 and self.n != self._shown:
+            self._say()
         return True
+
+    def close(self) -> None:
+        beat = getattr(self, "_beat", None)  # absent when __init__ failed
+        if beat is not None:
+            beat.stop()
+        super().close()
+
+    def _still(self) -> None:
+        if not self.disable and time.monotonic() - self._said >= self._quiet:
+            self._say()
+
+    def _say(self) -> None:
+        self._shown, self._said = self.n, time.monotonic()
+        _write(self._out, progress_line(self.desc, self.n, self.total, self.unit,
+                                        self.format_dict["elapsed"]))
 
 
 def _write(out: IO[str], line: str) -> None:

@@ -282,19 +282,18 @@ class HFBackend(Backend):
         budget = 16384 if self.device.startswith("cuda") else 4096
         vocab = int(getattr(self.model.config, "vocab_size", 0) or 50_000)
         budget = max(64, int(min(budget, MAX_LOGITS // vocab) * self._budget_scale))
-        bar = meter(self.options.progress if desc else "off", desc or "", len(order), unit)
         i = 0
-        while i < len(order):
-            longest = max(lengths[order[i]], 1)
-            if size:
-                n = max(1, int(size * self._budget_scale))
-            else:
-                n = max(1, min(256, budget // longest))
-            batch = order[i : i + n]
-            yield batch
-            bar.update(len(batch))
-            i += len(batch)
-        bar.close()
+        with meter(self.options.progress if desc else "off", desc or "", len(order), unit) as bar:
+            while i < len(order):
+                longest = max(lengths[order[i]], 1)
+                if size:
+                    n = max(1, int(size * self._budget_scale))
+                else:
+                    n = max(1, min(256, budget // longest))
+                batch = order[i : i + n]
+                yield batch
+                bar.update(len(batch))
+                i += len(batch)
 
     def _left_pad(self, seqs: list[list[int]]) -> tuple[Any, Any, Any]:
         import torch
