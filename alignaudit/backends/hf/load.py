@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from alignaudit._util.errors import UserError
-from alignaudit._util.progress import Mode, ProgressMode, track, waiting
+from alignaudit._util.progress import Mode, track, waiting
 from alignaudit.backends.base import ModelInfo
 from alignaudit.backends.hf.options import LoadOptions
 from alignaudit.backends.hf.resolve import (
@@ -76,7 +76,7 @@ def pick_dtype(requested: str, device: str) -> Any:
     return table[requested]
 
 
-def convert_gguf(folder: Path, gguf_file: str, progress: ProgressMode = "bar"
+def convert_gguf(folder: Path, gguf_file: str, progress: Mode = "bar"
                  ) -> tuple[Path, str]:
     """De-quantise a GGUF file once into a cached safetensors folder; returns (folder, sha256).
     The de-quantising, the long part, is counted tensor by tensor in the ``progress`` mode."""
