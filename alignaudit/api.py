@@ -84,7 +84,7 @@ def audit(model: str | Sequence[str] | None = None,
     trackers = targets.parse(log_to)
     targets.check_installed(trackers)
     config = run_config(model, probes, data, options)
-    found = _shown(run_audit(config, log.info, progress=False))
+    found = _shown(run_audit(config, log.info, progress="off"))
     if out is not None:
         write(found, Path(out))
     if trackers:
@@ -137,7 +137,7 @@ def model_folder(spec: str) -> Path | str:
 
     source = resolve(spec)
     if source.gguf_file is not None:
-        return convert_gguf(Path(source.location), source.gguf_file, progress=False)[0]
+        return convert_gguf(Path(source.location), source.gguf_file, progress="off")[0]
     return Path(source.location) if source.kind == "local" else source.location
 
 

@@ -21,6 +21,7 @@ import numpy as np
 
 from alignaudit._util.dates import date_to_year_fraction
 from alignaudit._util.errors import UserError
+from alignaudit._util.progress import Mode
 from alignaudit._version import __version__
 from alignaudit.backends.base import Backend, ModelInfo, Unsupported
 from alignaudit.backends.hf.resolve import check_spec
@@ -93,7 +94,7 @@ def environment() -> Environment:
 
 
 def audit_model(
-    spec: str, suites: list[Suite], config: RunConfig, say: Say, progress: bool,
+    spec: str, suites: list[Suite], config: RunConfig, say: Say, progress: Mode,
     shared: dict[str, Any], journal_dir: Path | None = None,
 ) -> tuple[ModelAudit, Measurement]:
     """Load one model, score every suite, analyse, and read the user's data through it."""
@@ -114,11 +115,11 @@ def audit_model(
     options = ScoreOptions(**config.scoring.model_dump())
     results = score_suites(backend, suites, options) if suites else []
     if config.scoring.semantic_match and results:
-        results = semantic_matches(results, shared_embedder(config, shared),
+        results = semantic_matches(results, shared_embedder(config, shared, progress),
                                    answers={(s.name, p.id): p.accepted_answers
                                             for s in suites for p in s.probes})
     summaries = [summarise(s.name, [r for r in results if r.suite == s.name]) for s in suites]
-    drift = data_section(config, backend, say, shared)
+    drift = data_section(config, backend, say, shared, progress)
     usage = backend.usage
     measurement = Measurement(
         load_seconds=usage.load_seconds, score_seconds=usage.score_seconds,
@@ -190,27 +191,29 @@ def attach_journal(backend: Backend, journal_dir: Path, say: Say, config: RunCon
 
 
 def data_section(config: RunConfig, backend: Backend | None, say: Say,
-                 shared: dict[str, Any]) -> DataAlignment | None:
+                 shared: dict[str, Any], progress: Mode = "off") -> DataAlignment | None:
     """The data-alignment section, when --data was given (the embedder is loaded once)."""
     if config.data is None:
         return None
     rng = np.random.default_rng([config.seed, 1])
-    return analyse_data(config.data, backend, rng, say, shared_embedder(config, shared))
+    return analyse_data(config.data, backend, rng, say, shared_embedder(config, shared, progress),
+                        progress=progress)
 
 
-def shared_embedder(config: RunConfig, shared: dict[str, Any]) -> Any:
+def shared_embedder(config: RunConfig, shared: dict[str, Any], progress: Mode = "off") -> Any:
     """The sentence embedder, loaded once per run."""
     from alignaudit.drift.embed import Embedder
 
     if "embedder" not in shared:
-        shared["embedder"] = Embedder.load(config.data.embedder if config.data else None)
+        shared["embedder"] = Embedder.load(config.data.embedder if config.data else None,
+                                           progress=progress)
     return shared["embedder"]
 
 
-def embeddings_only(config: RunConfig, say: Say) -> ModelAudit:
+def embeddings_only(config: RunConfig, say: Say, progress: Mode = "off") -> ModelAudit:
     """`alignaudit drift` without --model: the embedding statistics alone."""
     info = ModelInfo(spec="", display_name="(no model)", source="none", backend="none")
-    return ModelAudit(model=info, drift=data_section(config, None, say, {}))
+    return ModelAudit(model=info, drift=data_section(config, None, say, {}, progress))
 
 
 def peak_rss() -> int:
@@ -270,7 +273,7 @@ def comparison(result: AuditResult, baseline: tuple[ModelAudit, AuditResult] | N
     return Comparison(pairs=pairs, baseline=result.config.baseline)
 
 
-def run_audit(config: RunConfig, say: Say, progress: bool = True,
+def run_audit(config: RunConfig, say: Say, progress: Mode = "off",
               journal_dir: Path | None = None) -> AuditResult:
     """Run the whole audit for every model in ``config`` and return the result.
 
@@ -300,7 +303,7 @@ def run_audit(config: RunConfig, say: Say, progress: bool = True,
         result.models.append(audit)
         result.runtime.models[spec] = measurement
     if not config.models:
-        result.models.append(embeddings_only(config, say))
+        result.models.append(embeddings_only(config, say, progress))
     result.comparison = comparison(result, baseline, say)
     result.gates = gates.check([gates.parse(c) for c in config.fail_on], result.models,
                                baseline[0] if baseline else None)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+from alignaudit._util.progress import Mode
 from alignaudit.backends.base import Backend
 from alignaudit.backends.hf.options import HFSettings, LoadOptions
 from alignaudit.backends.openai.options import ServerOptions, ServerSettings
@@ -16,7 +17,7 @@ BACKENDS: tuple[BackendKind, ...] = ("hf", "openai", "fake")
 
 
 def load_backend(kind: BackendKind, spec: str, hf: HFSettings, server: ServerSettings,
-                 progress: bool) -> Backend:
+                 progress: Mode) -> Backend:
     """Load (or connect to) the model ``spec`` through the ``kind`` adapter."""
     if kind == "openai":
         from alignaudit.backends.openai.backend import OpenAIBackend

@@ -65,14 +65,14 @@ def execute(config: Any, out: str, quiet: bool, resume: bool = True,
 
 def _audit(config: Any, folder: Path, quiet: bool, resume: bool) -> Any:
     """The audit itself, journaled in ``folder/.journal``."""
+    from alignaudit._util.progress import choose_mode
     from alignaudit.runner import run_audit
 
     check_out(folder)
     journal = folder / ".journal"
     if not resume:
         shutil.rmtree(journal, ignore_errors=True)
-    result = run_audit(config, say, progress=not quiet and sys.stderr.isatty(),
-                       journal_dir=journal)
+    result = run_audit(config, say, progress=choose_mode(quiet), journal_dir=journal)
     interrupts.check()  # a Ctrl-C whose exception something swallowed still stops here
     return result
 

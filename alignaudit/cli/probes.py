@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, Optional, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Optional, TypeVar
 
 import typer
 from pydantic import BaseModel
 
 from alignaudit.cli import options as opt
+
+if TYPE_CHECKING:
+    from alignaudit._util.progress import Mode
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -99,8 +102,10 @@ def probes_generate(
         help="Backend of --writer: hf, openai or fake.")] = "hf",
     writer_base_url: Annotated[Optional[str], typer.Option(  # noqa: UP045
         help="--writer-backend openai: the server's URL.")] = None,
+    quiet: opt.Quiet = False,
 ) -> None:
     """Generate a dated probe suite from dated documents (release notes, changelogs, news)."""
+    from alignaudit._util.progress import choose_mode
     from alignaudit.recency import generated
     from alignaudit.recency.probegen.model import GenerateOptions
 
@@ -112,9 +117,10 @@ def probes_generate(
     columns = generated.CorpusColumns(
         text=text_column, date=date_column, title=title_column, group=group_column,
         url=url_column, section=section_column)
-    backend = _writer(writer, writer_backend, writer_base_url) if writer else None
+    progress = choose_mode(quiet)
+    backend = _writer(writer, writer_backend, writer_base_url, progress) if writer else None
     docs = generated.read_corpus(data, columns)
-    suite = generated.generate(docs, options)
+    suite = generated.generate(docs, options, progress)
     notes: list[str] = []
     if backend is not None:
         typer.echo(f"Phrasing {len(suite.probes)} questions with {backend.info.display_name} ...",
@@ -129,7 +135,7 @@ def probes_generate(
         typer.echo(note, err=True)
 
 
-def _writer(spec: str, kind: str, base_url: str | None) -> Any:
+def _writer(spec: str, kind: str, base_url: str | None, progress: Mode = "off") -> Any:
     """The writer model, its options checked like a run's (before any document is read)."""
     from alignaudit._util.errors import UsageError
     from alignaudit.backends.registry import load_backend
@@ -140,7 +146,7 @@ def _writer(spec: str, kind: str, base_url: str | None) -> Any:
     except UsageError as exc:  # say it with this command's option names
         raise UsageError(str(exc).replace("--backend", "--writer-backend")
                          .replace("--base-url", "--writer-base-url")) from None
-    return load_backend(config.backend, spec, config.hf, config.server, progress=False)
+    return load_backend(config.backend, spec, config.hf, config.server, progress=progress)
 
 
 def _suite_name(out: Path) -> str:

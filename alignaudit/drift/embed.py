@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from alignaudit._util.errors import UserError
+from alignaudit._util.progress import Mode, meter
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +112,7 @@ class Embedder:
     """A loaded sentence-transformers model that embeds texts, with a vector cache."""
 
     def __init__(self, model: Any, name: str, identity: str, path: str | None = None,
-                 cache: EmbeddingCache | None = None) -> None:
+                 cache: EmbeddingCache | None = None, progress: Mode = "off") -> None:
         self.model = model
         self.name = name
         """What the user asked for (a folder or a Hub name), for reports."""
@@ -123,10 +124,12 @@ class Embedder:
         self.dims = int(model.get_embedding_dimension())
         self.n_embedded = 0
         """Texts actually run through the model (not found in the cache) so far."""
+        self.progress: Mode = progress
+        """How :meth:`embed` shows its progress unless told otherwise."""
 
     @classmethod
     def load(cls, spec: str | Path | None = None, device: str = "cpu",
-             cache: Path | None | bool = True, progress: bool = False) -> Embedder:
+             cache: Path | None | bool = True, progress: Mode = "off") -> Embedder:
         """Load a sentence-transformers folder or Hub name (default: the bundled MiniLM).
 
         ``cache``: True for the default cache file, a path for another, False/None for none.
@@ -147,28 +150,30 @@ class Embedder:
         store = None
         if cache:
             store = EmbeddingCache(default_cache_path() if cache is True else Path(cache))
-        return cls(model, name, identity, str(folder) if folder else None, store)
+        return cls(model, name, identity, str(folder) if folder else None, store, progress)
 
     def key(self, text: str) -> bytes:
         return hashlib.sha256(f"{self.identity}\0{text}".encode("utf-8", "surrogatepass")).digest()
 
     def embed(self, texts: Sequence[str], batch_size: int = 32,
-              progress: bool = False) -> np.ndarray:
-        """float32 array (len(texts), dims), each row L2-normalised; cached texts are reused."""
+              progress: Mode | None = None) -> np.ndarray:
+        """float32 array (len(texts), dims), each row L2-normalised; cached texts are reused.
+        The texts still to embed are counted in the ``progress`` mode (default: the one the
+        embedder was loaded with)."""
         keys = [self.key(t) for t in texts]
         unique = dict(zip(keys, texts, strict=True))
         vectors = self.cache.get(list(unique), self.dims) if self.cache is not None else {}
         missing = [k for k in unique if k not in vectors]
-        bar = _progress_bar(len(missing), progress)
-        for start in range(0, len(missing), _CHUNK):
-            part = missing[start : start + _CHUNK]
-            new = self._encode([unique[k] for k in part], batch_size)
-            fresh = dict(zip(part, new, strict=True))
-            if self.cache is not None:
-                self.cache.put(fresh)
-            vectors.update(fresh)
-            bar.update(len(part))
-        bar.close()
+        shown = (progress or self.progress) if missing else "off"
+        with meter(shown, "Embedding", len(missing), "text") as bar:
+            for start in range(0, len(missing), _CHUNK):
+                part = missing[start : start + _CHUNK]
+                new = self._encode([unique[k] for k in part], batch_size)
+                fresh = dict(zip(part, new, strict=True))
+                if self.cache is not None:
+                    self.cache.put(fresh)
+                vectors.update(fresh)
+                bar.update(len(part))
         if not keys:
             return np.zeros((0, self.dims), dtype=np.float32)
         return np.stack([vectors[k] for k in keys]).astype(np.float32, copy=False)
@@ -183,14 +188,7 @@ class Embedder:
         return out.astype(np.float32)
 
 
-def _progress_bar(total: int, progress: bool) -> Any:
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, desc="Embedding", unit="text", disable=not progress or not total,
-                leave=False)
-
-
-def _load_model(spec: str, device: str, progress: bool) -> tuple[Any, Path | None]:
+def _load_model(spec: str, device: str, progress: Mode) -> tuple[Any, Path | None]:
     """The SentenceTransformer and the local folder it came from (None for a Hub model)."""
     path = Path(spec).expanduser()
     if path.exists():
@@ -218,11 +216,11 @@ def _load_model(spec: str, device: str, progress: bool) -> tuple[Any, Path | Non
     return _construct(spec, spec, device, progress, local_only=False), None
 
 
-def _construct(spec: str, where: str, device: str, progress: bool, local_only: bool) -> Any:
+def _construct(spec: str, where: str, device: str, progress: Mode, local_only: bool) -> Any:
     from sentence_transformers import SentenceTransformer
     from transformers.utils import logging as hf_logging
 
-    quiet = not progress and hf_logging.is_progress_bar_enabled()
+    quiet = progress != "bar" and hf_logging.is_progress_bar_enabled()
     if quiet:
         hf_logging.disable_progress_bar()
     try:

@@ -17,6 +17,7 @@ from pydantic import Field
 
 from alignaudit._util.errors import UserError
 from alignaudit._util.frozen import Frozen
+from alignaudit._util.progress import Mode
 from alignaudit.backends.base import Backend
 from alignaudit.config import MIN_DOCUMENTS, REFERENCE_KINDS, DataSettings
 from alignaudit.drift.documents import (
@@ -218,19 +219,22 @@ def model_view(backend: Backend, docs: Documents, ref_texts: list[str], settings
 
 def analyse_data(settings: DataSettings, backend: Backend | None, rng: np.random.Generator,
                  say: Say,
-                 embedder: Any = None) -> DataAlignment:
-    """The whole data-alignment section for one model (or none)."""
+                 embedder: Any = None, progress: Mode = "off") -> DataAlignment:
+    """The whole data-alignment section for one model (or none). The drift tests show their
+    progress in the ``progress`` mode; embedding in the embedder's, the model's steps in the
+    backend's (each was loaded with one)."""
     from alignaudit.drift.embed import Embedder, save_embeddings
 
     docs = load_user_data(settings, rng)
     ref_texts, ref_info = load_reference(settings, rng, backend, say)
-    embedder = embedder or Embedder.load(settings.embedder)
+    embedder = embedder or Embedder.load(settings.embedder, progress=progress)
     say(f"Embedding {len(docs.texts)} documents and {len(ref_texts)} reference texts "
         f"with {embedder.name} ...")
     cur, ref = embedder.embed(docs.texts), embedder.embed(ref_texts)
     if settings.save_embeddings:
         save_embeddings(Path(settings.save_embeddings), ref, cur, embedder.name)
-    stats = compare(ref, cur, rng, DriftConfig(n_permutations=settings.n_permutations))
+    stats = compare(ref, cur, rng, DriftConfig(n_permutations=settings.n_permutations),
+                    progress=progress)
     parts: dict[str, Any] = {}
     if backend is not None:
         say("Reading the data through the model (perplexity, tokenizer, novel terms) ...")

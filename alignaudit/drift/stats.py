@@ -20,6 +20,7 @@ from pydantic import Field
 from scipy import linalg, stats
 
 from alignaudit._util.frozen import Frozen
+from alignaudit._util.progress import Mode, meter
 from alignaudit.drift.twosample import (
     TwoSampleTest,
     classifier_test,
@@ -311,24 +312,34 @@ def drift_level(tests: Sequence[TwoSampleTest]) -> DriftLevel:
 
 
 def compare(
-    ref: np.ndarray, cur: np.ndarray, rng: np.random.Generator, config: DriftConfig | None = None
+    ref: np.ndarray, cur: np.ndarray, rng: np.random.Generator, config: DriftConfig | None = None,
+    progress: Mode = "off",
 ) -> DriftStats:
-    """All drift statistics for one reference/current pair of embedding arrays."""
+    """All drift statistics for one reference/current pair of embedding arrays, the five parts
+    (two permutation tests, distances, novelty, projection) counted in the ``progress`` mode."""
     cfg = config or DriftConfig()
     x, y = paired(ref, cur, min_rows=max(cfg.folds, cfg.k + 1))
     b, alpha = cfg.n_permutations, cfg.alpha
-    tests = (
-        classifier_test(x, y, rng, folds=cfg.folds, alpha=alpha, n_permutations=b),
-        mmd_test(x, y, rng, n_permutations=b, alpha=alpha, max_pooled=cfg.mmd_max_pooled),
-    )
+    with meter(progress, "Drift tests", total=5, unit="part") as bar:
+        classifier = classifier_test(x, y, rng, folds=cfg.folds, alpha=alpha, n_permutations=b)
+        bar.update()
+        tests = (classifier, mmd_test(x, y, rng, n_permutations=b, alpha=alpha,
+                                      max_pooled=cfg.mmd_max_pooled))
+        bar.update()
+        sizes = effect_sizes(x, y)
+        bar.update()
+        found = novelty(x, y, k=cfg.k, quantile=cfg.quantile, rng=rng)
+        bar.update()
+        projection = pca_2d(x, y, rng, max_points=cfg.max_points)
+        bar.update()
     return DriftStats(
         config=cfg,
         n_reference=len(x),
         n_current=len(y),
         dim=x.shape[1],
         tests=tests,
-        effect_sizes=effect_sizes(x, y),
-        novelty=novelty(x, y, k=cfg.k, quantile=cfg.quantile, rng=rng),
-        projection=pca_2d(x, y, rng, max_points=cfg.max_points),
+        effect_sizes=sizes,
+        novelty=found,
+        projection=projection,
         level=drift_level(tests),
     )

@@ -18,6 +18,7 @@ from alignaudit._util.errors import UsageError, UserError
 from alignaudit._util.files import atomic_write
 from alignaudit._util.frozen import Frozen
 from alignaudit._util.owned import same_path
+from alignaudit._util.progress import Mode
 from alignaudit.backends.base import Backend
 from alignaudit.drift.documents import Documents, load_documents
 from alignaudit.drift.readers import DataOptions
@@ -73,9 +74,10 @@ def _dated(docs: Documents) -> list[DatedDoc]:
     return out
 
 
-def generate(docs: Sequence[DatedDoc], options: GenerateOptions) -> GeneratedSuite:
+def generate(docs: Sequence[DatedDoc], options: GenerateOptions,
+             progress: Mode = "off") -> GeneratedSuite:
     """The suite, or a message saying why this corpus gives no probes at all."""
-    suite = generate_probes(docs, options)
+    suite = generate_probes(docs, options, progress)
     if not suite.probes:
         why = "; ".join(suite.warnings) or "no term is introduced where it first appears"
         raise UserError(f"No probes could be generated from {len(docs)} dated documents ({why}). "

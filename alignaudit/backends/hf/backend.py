@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from alignaudit._util.errors import UserError
+from alignaudit._util.progress import meter
 from alignaudit.backends.base import (
     Backend,
     Capabilities,
@@ -238,7 +239,8 @@ class HFBackend(Backend):
         config = self._greedy_config(max_new_tokens)
         config.do_sample, config.temperature, config.top_p = True, 1.0, 0.95
         outputs: list[str] = []
-        with torch.random.fork_rng(devices=[]):
+        with torch.random.fork_rng(devices=[]), \
+                meter(self.options.progress, "Sampling", len(encoded), "text") as bar:
             torch.manual_seed(seed)
             for start in range(0, len(encoded), 16):
                 ids, mask, _ = self._left_pad(encoded[start : start + 16])
@@ -247,6 +249,7 @@ class HFBackend(Backend):
                                               generation_config=config)
                 outputs += self.tokenizer.batch_decode(out[:, ids.shape[1] :],
                                                        skip_special_tokens=True)
+                bar.update(len(ids))
         return outputs
 
     # ----------------------------------------------------------------- internals
@@ -267,32 +270,30 @@ class HFBackend(Backend):
             setattr(config, name, None)
         return config
 
-    def _batches(self, order: list[int], lengths: list[int], desc: str) -> Iterator[list[int]]:
-        """Yield index batches in ``order`` (longest first) under a token budget.
+    def _batches(self, order: list[int], lengths: list[int], desc: str | None,
+                 unit: str = "sequence") -> Iterator[list[int]]:
+        """Yield index batches in ``order`` (longest first) under a token budget, counted in
+        a progress meter named ``desc`` (None: an internal step, never shown).
 
         The budget also bounds the logits a batch can produce (tokens x vocabulary), so a model
         with a 262k vocabulary (Gemma 3) gets smaller batches than one with 49k.
         """
-        from tqdm.auto import tqdm
-
         size = self.options.fixed_batch_size
         budget = 16384 if self.device.startswith("cuda") else 4096
         vocab = int(getattr(self.model.config, "vocab_size", 0) or 50_000)
         budget = max(64, int(min(budget, MAX_LOGITS // vocab) * self._budget_scale))
-        bar = tqdm(total=len(order), desc=desc, unit="seq", disable=not self.options.progress,
-                   leave=False)
         i = 0
-        while i < len(order):
-            longest = max(lengths[order[i]], 1)
-            if size:
-                n = max(1, int(size * self._budget_scale))
-            else:
-                n = max(1, min(256, budget // longest))
-            batch = order[i : i + n]
-            yield batch
-            bar.update(len(batch))
-            i += len(batch)
-        bar.close()
+        with meter(self.options.progress if desc else "off", desc or "", len(order), unit) as bar:
+            while i < len(order):
+                longest = max(lengths[order[i]], 1)
+                if size:
+                    n = max(1, int(size * self._budget_scale))
+                else:
+                    n = max(1, min(256, budget // longest))
+                batch = order[i : i + n]
+                yield batch
+                bar.update(len(batch))
+                i += len(batch)
 
     def _left_pad(self, seqs: list[list[int]]) -> tuple[Any, Any, Any]:
         import torch
@@ -307,7 +308,7 @@ class HFBackend(Backend):
         device = self.model.device if self.options.device_map is None else "cpu"
         return ids.to(device), mask.to(device), positions.to(device)
 
-    def _score(self, requests: list[_Request], desc: str) -> list[tuple[float, bool]]:
+    def _score(self, requests: list[_Request], desc: str | None) -> list[tuple[float, bool]]:
         limit = self.context_length + 1
         seqs = [(r.ctx + r.cont)[-limit:] for r in requests]
         conts = [min(len(r.cont), len(s) - 1) for r, s in zip(requests, seqs, strict=True)]
@@ -358,7 +359,7 @@ class HFBackend(Backend):
         results: list[tuple[float, bool | None]] = [(0.0, True)] * len(requests)
         order = sorted(range(len(rows)), key=lambda i: -len(rows[i]))
         started = time.perf_counter()
-        for batch in self._batches(order, [len(r) for r in rows], mode.desc):
+        for batch in self._batches(order, [len(r) for r in rows], mode.desc, "row"):
             chunk = [rows[i] for i in batch]
             payload = [[[requests[k].ctx, requests[k].cont] for k in r.owners] for r in chunk]
             scored = self._run_batch(mode.verb, payload, chunk,
@@ -404,7 +405,7 @@ class HFBackend(Backend):
         except Exception as exc:  # noqa: BLE001 - an architecture that rejects 4-D masks
             log.info("Prefix packing is not available for this model: %s", first_line(exc))
             packed = None
-        plain = self._score([requests[i] for i in row.owners], desc="Checking")
+        plain = self._score([requests[i] for i in row.owners], desc=None)
         agrees = packed is not None and all(
             abs(a[0] - b[0]) <= tolerance * max(1.0, abs(b[0])) and a[1] == b[1]
             for a, b in zip(packed, plain, strict=True))

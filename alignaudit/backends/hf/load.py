@@ -11,10 +11,13 @@ from __future__ import annotations
 import json
 import logging
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from alignaudit._util.errors import UserError
+from alignaudit._util.progress import Mode, track, waiting
 from alignaudit.backends.base import ModelInfo
 from alignaudit.backends.hf.options import LoadOptions
 from alignaudit.backends.hf.resolve import (
@@ -73,8 +76,10 @@ def pick_dtype(requested: str, device: str) -> Any:
     return table[requested]
 
 
-def convert_gguf(folder: Path, gguf_file: str, progress: bool = True) -> tuple[Path, str]:
-    """De-quantise a GGUF file once into a cached safetensors folder; returns (folder, sha256)."""
+def convert_gguf(folder: Path, gguf_file: str, progress: Mode = "bar"
+                 ) -> tuple[Path, str]:
+    """De-quantise a GGUF file once into a cached safetensors folder; returns (folder, sha256).
+    The de-quantising, the long part, is counted tensor by tensor in the ``progress`` mode."""
     path = folder / gguf_file
     digest = sha256_file(path)
     target = cache_root() / "converted" / digest[:32]
@@ -86,9 +91,10 @@ def convert_gguf(folder: Path, gguf_file: str, progress: bool = True) -> tuple[P
     log.info("Converting %s once to %s (later runs load in about a second)", path, target)
     try:
         tokenizer = AutoTokenizer.from_pretrained(str(folder), gguf_file=gguf_file)
-        model = AutoModelForCausalLM.from_pretrained(
-            str(folder), gguf_file=gguf_file, dtype=torch.float32
-        )
+        with _gguf_progress(progress):
+            model = AutoModelForCausalLM.from_pretrained(
+                str(folder), gguf_file=gguf_file, dtype=torch.float32
+            )
     except Exception as exc:  # noqa: BLE001 - any failure here is a bad or unsupported file
         raise UserError(
             f"--model {path}: transformers could not load this GGUF file ({first_line(exc)}). "
@@ -116,6 +122,27 @@ def convert_gguf(folder: Path, gguf_file: str, progress: bool = True) -> tuple[P
             " Free some space there, or set ALIGNAUDIT_CACHE to a writable folder."
         ) from None
     return target, digest
+
+
+@contextmanager
+def _gguf_progress(mode: Mode) -> Iterator[None]:
+    """Count transformers' de-quantising loop with our meter: its own tqdm bar writes carriage
+    returns into logs and ignores transformers' progress switch (``disable_progress_bar``)."""
+    from transformers import modeling_gguf_pytorch_utils as gguf
+
+    own = getattr(gguf, "tqdm", None)
+    if own is None:  # another transformers: its own bar, if any, shows
+        yield
+        return
+
+    def counted(iterable: Any, desc: str | None = None, **_: Any) -> Any:
+        return track(iterable, mode, "Converting GGUF tensors", unit="tensor")
+
+    gguf.tqdm = counted
+    try:
+        yield
+    finally:
+        gguf.tqdm = own
 
 
 def first_line(exc: BaseException) -> str:
@@ -227,11 +254,12 @@ def _from_pretrained(where: str, model_kwargs: dict, tok_kwargs: dict, *, local_
     tok_kwargs = {k: v for k, v in tok_kwargs.items() if k != "use_safetensors"}
     tokenizer = AutoTokenizer.from_pretrained(where, local_files_only=local_only, **tok_kwargs)
     bars = hf_logging.is_progress_bar_enabled()
-    if not options.progress:  # --quiet: transformers' own "Loading weights" bar too
+    if options.progress != "bar":  # transformers' own "Loading weights" bar: terminals only
         hf_logging.disable_progress_bar()
     try:
-        model: Any = AutoModelForCausalLM.from_pretrained(where, local_files_only=local_only,
-                                                          **model_kwargs)
+        with waiting(options.progress, "Loading weights"):
+            model: Any = AutoModelForCausalLM.from_pretrained(where, local_files_only=local_only,
+                                                              **model_kwargs)
     finally:
         if bars:
             hf_logging.enable_progress_bar()

@@ -12,6 +12,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from alignaudit._util.progress import ProgressMode
+
 DTYPES = ("auto", "float32", "bfloat16", "float16")
 
 
@@ -67,4 +69,5 @@ class LoadOptions(HFSettings):
 
     max_window: int = Field(default=2048, description="Longest window for perplexity.")
     pack: bool = Field(default=True, description="Prefix-tree packing: shared prefixes run once.")
-    progress: bool = Field(default=True, description="Show progress bars.")
+    progress: ProgressMode = Field(default="bar", description="Progress of long steps: bar, "
+                                   "lines or off (see alignaudit._util.progress).")

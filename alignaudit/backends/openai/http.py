@@ -255,13 +255,12 @@ class Client:
 def map_requests(fn: Callable[[Any], T], items: Sequence[Any], desc: str,
                  options: ServerOptions) -> list[T]:
     """``fn`` over ``items`` with at most ``max_workers`` requests in flight, in order, with a
-    progress bar named ``desc`` unless ``options.progress`` is off."""
-    from tqdm.auto import tqdm
+    progress meter named ``desc`` in the mode ``options.progress`` says."""
+    from alignaudit._util.progress import meter
 
     if not items:
         return []
-    bar = tqdm(total=len(items), desc=desc, unit="req", leave=False,
-               disable=not options.progress)
+    bar = meter(options.progress, desc, total=len(items), unit="request")
     pool = ThreadPoolExecutor(max_workers=min(options.concurrency, len(items)))
     try:
         futures = [pool.submit(fn, item) for item in items]

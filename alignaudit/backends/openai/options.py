@@ -13,6 +13,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from alignaudit._util.progress import ProgressMode
+
 ApiMode = Literal["auto", "completions", "chat"]
 API_MODES: tuple[str, ...] = ("auto", "completions", "chat")
 DEFAULT_TIMEOUT = 120.0
@@ -89,7 +91,8 @@ class ServerOptions(BaseModel):
     display_name: str | None = Field(default=None, description="Short name for tables.")
     backoff_base: float = Field(default=0.5, ge=0, description="First retry delay, seconds.")
     backoff_max: float = Field(default=30.0, ge=0, description="Longest retry delay, seconds.")
-    progress: bool = Field(default=True, description="Show progress bars.")
+    progress: ProgressMode = Field(default="bar", description="Progress of long steps: bar, "
+                                   "lines or off (see alignaudit._util.progress).")
 
     @model_validator(mode="before")
     @classmethod

@@ -24,6 +24,7 @@ from datetime import date
 import numpy as np
 import yaml
 
+from alignaudit._util.progress import Mode, track
 from alignaudit.recency.probegen.candidates import VERSION, Span
 from alignaudit.recency.probegen.corpus import Corpus, Doc, Term, build_corpus
 from alignaudit.recency.probegen.distractors import Pool, build_pool, choose_keys, render_choices
@@ -55,13 +56,14 @@ DUPLICATE_FILTER = "duplicate"
 FILTER_NAMES = [name for name, _ in FILTERS] + [DISTRACTOR_FILTER, DUPLICATE_FILTER]
 
 
-def generate_probes(docs: Sequence[DatedDoc], options: GenerateOptions | None = None
-                    ) -> GeneratedSuite:
-    """Probes from the first appearances of terms in ``docs``; see the module docstring."""
+def generate_probes(docs: Sequence[DatedDoc], options: GenerateOptions | None = None,
+                    progress: Mode = "off") -> GeneratedSuite:
+    """Probes from the first appearances of terms in ``docs``; see the module docstring. The
+    documents are counted in the ``progress`` mode as their mentions are tried."""
     options = options or GenerateOptions()
     corpus = build_corpus(docs, options)
     pool = build_pool(corpus, options)
-    accepted, rejected, statements, discarded = _accept(corpus, pool, options)
+    accepted, rejected, statements, discarded = _accept(corpus, pool, options, progress)
     selected = _select(accepted, options)
     stats = _stats(corpus, accepted, selected, rejected, statements, discarded, len(docs),
                    options)
@@ -71,7 +73,7 @@ def generate_probes(docs: Sequence[DatedDoc], options: GenerateOptions | None = 
         warnings=_warnings(corpus, stats, options))
 
 
-def _accept(corpus: Corpus, pool: Pool, options: GenerateOptions
+def _accept(corpus: Corpus, pool: Pool, options: GenerateOptions, progress: Mode = "off"
             ) -> tuple[list[GeneratedProbe], Counter[str], Counter[str], Counter[str]]:
     """Every mention that passes the filters, as a probe: each term's first appearance as a
     term probe and, failing that (or for a later mention), each term's first mention in a
@@ -83,7 +85,7 @@ def _accept(corpus: Corpus, pool: Pool, options: GenerateOptions
     seen: set[tuple[str, str]] = set()
     ids: set[str] = set()
     out = []
-    for doc in corpus.docs:
+    for doc in track(corpus.docs, progress, "Generating probes", unit="document"):
         done: set[str] = set()
         for span in doc.spans:
             if span.key in done:
