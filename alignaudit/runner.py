@@ -23,9 +23,11 @@ from alignaudit._util.dates import date_to_year_fraction
 from alignaudit._util.errors import UserError
 from alignaudit._version import __version__
 from alignaudit.backends.base import Backend, ModelInfo, Unsupported
+from alignaudit.backends.egress import Egress, SentTexts, check_documents_stay, host_of, locate
 from alignaudit.backends.hf.resolve import check_spec
 from alignaudit.backends.journal import Journal, journal_path
 from alignaudit.backends.registry import load_backend
+from alignaudit.backends.traffic import endpoint_stats
 from alignaudit.compare.pairs import compare_models, compare_pair, same_documents
 from alignaudit.compare.verdict import Comparison
 from alignaudit.config import RunConfig
@@ -118,6 +120,7 @@ def audit_model(
                                    answers={(s.name, p.id): p.accepted_answers
                                             for s in suites for p in s.probes})
     summaries = [summarise(s.name, [r for r in results if r.suite == s.name]) for s in suites]
+    backend.usage.purpose = "data"  # what the backend sends from here on is the user's data
     drift = data_section(config, backend, say, shared)
     usage = backend.usage
     measurement = Measurement(
@@ -125,7 +128,7 @@ def audit_model(
         tokens_scored=usage.tokens_scored, generate_seconds=usage.generate_seconds,
         tokens_generated=usage.tokens_generated, peak_rss_bytes=peak_rss(),
         peak_accelerator_bytes=peak_accelerator(),
-        request_latency=usage.latency_summary(),
+        request_latency=usage.latency_summary(), endpoint=endpoint_stats(usage),
     )
     # what the backend learnt while it ran: the endpoint, whether the server adds a BOS token,
     # and why it scored by generation only
@@ -137,8 +140,34 @@ def audit_model(
                       now=date_to_year_fraction(config.as_of), claimed=claimed,
                       documents=documents) if results or documents else None
     audit = ModelAudit(model=info, suites=summaries, probes=results, recency=recency,
-                       drift=drift)
+                       drift=drift, egress=egress_record(config, backend, drift))
     return audit, measurement
+
+
+def check_egress(config: RunConfig) -> None:
+    """Before anything is sent: the user's documents go to a served model only when it is on
+    this machine, or with --allow-remote-data (probe prompts, public facts, may go anywhere)."""
+    if config.backend != "openai" or not config.models or config.allow_remote_data:
+        return
+    if config.data is not None:
+        check_documents_stay(config.server.base_url or "", "--data")
+
+
+def egress_record(config: RunConfig, backend: Backend,
+                  drift: DataAlignment | None) -> Egress:
+    """What of this audit went where: nothing, for a model in this process; for a served
+    model, its host and the texts handed to it (see :mod:`alignaudit.backends.egress`)."""
+    info = backend.info
+    if info.backend != "openai":
+        return Egress(local=True, why=f"the model ran in this process ({info.backend} backend)")
+    place = locate(host_of(config.server.base_url or ""))
+    sent = backend.usage.sent
+    data = SentTexts(**sent.get("data", {}))
+    fertility = drift.fertility if drift is not None else None
+    return Egress(host=place.host, local=place.local, why=place.why,
+                  allowed=config.allow_remote_data,
+                  probe_prompts=SentTexts(**sent.get("probes", {})), data=data,
+                  documents=fertility.user.n_docs if data.texts and fertility else 0)
 
 
 def dated_documents(drift: DataAlignment | None) -> DatedScores | None:
@@ -210,7 +239,8 @@ def shared_embedder(config: RunConfig, shared: dict[str, Any]) -> Any:
 def embeddings_only(config: RunConfig, say: Say) -> ModelAudit:
     """`alignaudit drift` without --model: the embedding statistics alone."""
     info = ModelInfo(spec="", display_name="(no model)", source="none", backend="none")
-    return ModelAudit(model=info, drift=data_section(config, None, say, {}))
+    return ModelAudit(model=info, drift=data_section(config, None, say, {}), egress=Egress(
+        local=True, why="no model read the data; its embeddings were computed in this process"))
 
 
 def peak_rss() -> int:
@@ -290,6 +320,7 @@ def run_audit(config: RunConfig, say: Say, progress: bool = True,
             check_spec(spec)
     if config.data is not None and config.models:  # a bad data file fails before any model loads
         check_inputs(config.data)
+    check_egress(config)  # before any model loads or any probe is scored
     result = AuditResult(tool_version=__version__, config=config,
                          suites=[suite_ref(s) for s in suites])
     baseline = load_baseline(config.baseline, result.suites) if config.baseline else None
