@@ -68,11 +68,16 @@ def is_loopback(address: Address) -> bool:
 
 
 def kind_of(address: Address) -> str:
-    """`loopback`, `link-local`, `private-network` or `public`, for messages."""
+    """`loopback`, `unspecified`, `link-local`, `reserved`, `private-network` or `public`, for
+    messages (only `loopback` is this machine)."""
     mapped = address.ipv4_mapped if isinstance(address, ipaddress.IPv6Address) else None
     inner: Address = mapped or address
     if is_loopback(address):
         return "loopback"
+    if inner.is_unspecified:
+        return "unspecified"
+    if inner.is_reserved:
+        return "reserved"
     if inner.is_link_local:
         return "link-local"
     if inner.is_private:
@@ -80,19 +85,22 @@ def kind_of(address: Address) -> str:
     return "public"
 
 
-def locate(host: str, resolver: Resolver = system_resolver) -> Place:
-    """Whether ``host`` (a name or an address, brackets allowed) is this machine."""
+def locate(host: str, resolver: Resolver | None = None) -> Place:
+    """Whether ``host`` (a name or an address, brackets allowed) is this machine; names are
+    resolved by ``resolver`` (default: :func:`system_resolver`, looked up when called)."""
+    resolve = resolver or system_resolver
     host = host.strip().strip("[]").rstrip(".").lower()
     literal = _address(host)
     if literal is not None:
         kind = kind_of(literal)
         local = kind == "loopback"
         other = "" if local else ": another machine"
-        return Place(host=host, local=local, why=f"{host} is a {kind} address{other}")
+        article = "an" if kind[0] in "aeiou" else "a"
+        return Place(host=host, local=local, why=f"{host} is {article} {kind} address{other}")
     if not host:
         return Place(host=host, local=False, why="no host given")
     try:
-        found = [a for a in (_address(str(x)) for x in resolver(host)) if a is not None]
+        found = [a for a in (_address(str(x)) for x in resolve(host)) if a is not None]
     except (OSError, UnicodeError):
         found = []
     if not found:
@@ -109,7 +117,7 @@ def locate(host: str, resolver: Resolver = system_resolver) -> Place:
 
 
 # --------------------------------------------------------------------------- the guard
-def check_documents_stay(url: str, option: str, resolver: Resolver = system_resolver) -> Place:
+def check_documents_stay(url: str, option: str, resolver: Resolver | None = None) -> Place:
     """Stop before the user's documents go to the server at ``url`` when it is not this machine
     (``option`` is what sends them, e.g. ``--data``); return where it is."""
     place = locate(host_of(url), resolver)
