@@ -34,6 +34,7 @@ from alignaudit.config import RunConfig
 from alignaudit.drift.section import DataAlignment, analyse_data, check_inputs
 from alignaudit.judge import gates
 from alignaudit.recency.cutoff import DatedScores
+from alignaudit.recency.generated import GENERATED_MARK
 from alignaudit.recency.scoring import ScoreOptions, score_suites, summarise
 from alignaudit.recency.section import analyse
 from alignaudit.recency.semantic import semantic_matches
@@ -140,21 +141,40 @@ def audit_model(
                       now=date_to_year_fraction(config.as_of), claimed=claimed,
                       documents=documents) if results or documents else None
     audit = ModelAudit(model=info, suites=summaries, probes=results, recency=recency,
-                       drift=drift, egress=egress_record(config, backend, drift))
+                       drift=drift, egress=egress_record(config, backend, drift, suites))
     return audit, measurement
 
 
-def check_egress(config: RunConfig) -> None:
-    """Before anything is sent: the user's documents go to a served model only when it is on
-    this machine, or with --allow-remote-data (probe prompts, public facts, may go anywhere)."""
+def generated_suites(suites: list[Suite]) -> list[str]:
+    """Suites ``alignaudit probes generate`` wrote: their prompts are text of the documents
+    they were generated from."""
+    found = []
+    for suite in suites:
+        try:
+            with Path(suite.path).open(encoding="utf-8", errors="replace") as handle:
+                if handle.read(len(GENERATED_MARK)) == GENERATED_MARK:
+                    found.append(suite.name)
+        except OSError:
+            continue
+    return found
+
+
+def check_egress(config: RunConfig, suites: list[Suite]) -> None:
+    """Before anything is sent: the user's documents, and probes generated from documents, go
+    to a served model only when it is on this machine, or with --allow-remote-data (the shipped
+    suites' prompts, public facts, may go anywhere)."""
     if config.backend != "openai" or not config.models or config.allow_remote_data:
         return
+    url = config.server.base_url or ""
     if config.data is not None:
-        check_documents_stay(config.server.base_url or "", "--data")
+        check_documents_stay(url, "--data")
+    if generated := generated_suites(suites):
+        check_documents_stay(url, f"--probes {', '.join(generated)}", what=(
+            "prompts generated from documents (`alignaudit probes generate`) to {host}"))
 
 
-def egress_record(config: RunConfig, backend: Backend,
-                  drift: DataAlignment | None) -> Egress:
+def egress_record(config: RunConfig, backend: Backend, drift: DataAlignment | None,
+                  suites: list[Suite]) -> Egress:
     """What of this audit went where: nothing, for a model in this process; for a served
     model, its host and the texts handed to it (see :mod:`alignaudit.backends.egress`)."""
     info = backend.info
@@ -164,10 +184,11 @@ def egress_record(config: RunConfig, backend: Backend,
     sent = backend.usage.sent
     data = SentTexts(**sent.get("data", {}))
     fertility = drift.fertility if drift is not None else None
+    probes = SentTexts(**sent.get("probes", {}))
     return Egress(host=place.host, local=place.local, why=place.why,
-                  allowed=config.allow_remote_data,
-                  probe_prompts=SentTexts(**sent.get("probes", {})), data=data,
-                  documents=fertility.user.n_docs if data.texts and fertility else 0)
+                  allowed=config.allow_remote_data, probe_prompts=probes, data=data,
+                  documents=fertility.user.n_docs if data.texts and fertility else 0,
+                  generated_suites=generated_suites(suites) if probes.texts else [])
 
 
 def dated_documents(drift: DataAlignment | None) -> DatedScores | None:
@@ -320,7 +341,7 @@ def run_audit(config: RunConfig, say: Say, progress: bool = True,
             check_spec(spec)
     if config.data is not None and config.models:  # a bad data file fails before any model loads
         check_inputs(config.data)
-    check_egress(config)  # before any model loads or any probe is scored
+    check_egress(config, suites)  # before any model loads or any probe is scored
     result = AuditResult(tool_version=__version__, config=config,
                          suites=[suite_ref(s) for s in suites])
     baseline = load_baseline(config.baseline, result.suites) if config.baseline else None

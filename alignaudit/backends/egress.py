@@ -27,6 +27,9 @@ from alignaudit._util.frozen import Frozen
 Resolver = Callable[[str], Sequence[str]]
 """A host name -> the addresses it resolves to (an empty list, or OSError, when it does not)."""
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+PRIVATE_NETWORKS = tuple(ipaddress.ip_network(n) for n in (
+    "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7"))
+"""Networks of other machines near this one: RFC 1918, carrier-grade NAT, unique-local IPv6."""
 
 
 def system_resolver(host: str) -> list[str]:
@@ -43,7 +46,7 @@ class Place(Frozen):
     local: bool
     """True only when every address of the host is a loopback address of this machine."""
     why: str
-    """The decision in words, e.g. `10.0.0.5 is a private-network address: another machine`."""
+    """The decision in words, e.g. `10.0.0.5 is a private-network address`."""
 
 
 def host_of(url: str) -> str:
@@ -76,12 +79,12 @@ def kind_of(address: Address) -> str:
         return "loopback"
     if inner.is_unspecified:
         return "unspecified"
-    if inner.is_reserved:
-        return "reserved"
     if inner.is_link_local:
         return "link-local"
-    if inner.is_private:
+    if any(inner in net for net in PRIVATE_NETWORKS if net.version == inner.version):
         return "private-network"
+    if inner.is_private or inner.is_reserved or inner.is_multicast:
+        return "reserved"  # documentation, benchmarking, multicast ...: not this machine either
     return "public"
 
 
@@ -93,10 +96,9 @@ def locate(host: str, resolver: Resolver | None = None) -> Place:
     literal = _address(host)
     if literal is not None:
         kind = kind_of(literal)
-        local = kind == "loopback"
-        other = "" if local else ": another machine"
         article = "an" if kind[0] in "aeiou" else "a"
-        return Place(host=host, local=local, why=f"{host} is {article} {kind} address{other}")
+        return Place(host=host, local=kind == "loopback",
+                     why=f"{host} is {article} {kind} address")
     if not host:
         return Place(host=host, local=False, why="no host given")
     try:
@@ -112,23 +114,27 @@ def locate(host: str, resolver: Resolver | None = None) -> Place:
         return Place(host=host, local=True,
                      why=f"{host} resolves only to loopback addresses ({shown})")
     kinds = ", ".join(dict.fromkeys(kind_of(a) for a in others))
-    return Place(host=host, local=False,
-                 why=f"{host} resolves to {shown} ({kinds}: another machine)")
+    return Place(host=host, local=False, why=f"{host} resolves to {shown}, not only loopback "
+                 f"({kinds})")
 
 
 # --------------------------------------------------------------------------- the guard
-def check_documents_stay(url: str, option: str, resolver: Resolver | None = None) -> Place:
+DOCUMENTS = "your documents to {host} for the model to read (perplexity, token counts)"
+
+
+def check_documents_stay(url: str, option: str, what: str = DOCUMENTS,
+                         resolver: Resolver | None = None) -> Place:
     """Stop before the user's documents go to the server at ``url`` when it is not this machine
-    (``option`` is what sends them, e.g. ``--data``); return where it is."""
+    (``option`` is what sends them, e.g. ``--data``; ``what`` says what would go, with
+    ``{host}``); return where it is."""
     place = locate(host_of(url), resolver)
     if not place.local:
         raise UserError(
-            f"{option} would send your documents to {place.host} for the model to read "
-            f"(perplexity, token counts), and that is not this machine ({place.why}). Nothing "
-            "has been sent. If your data may leave this machine, pass --allow-remote-data; "
-            "otherwise serve the model here (--base-url http://127.0.0.1:PORT/v1) or audit it "
-            "with --backend hf. Probe prompts alone (public facts, without "
-            f"{option}) may go to a remote server without it.")
+            f"{option} would send {what.format(host=place.host)}, and that is not this machine "
+            f"({place.why}). Nothing has been sent. If your data may leave this machine, pass "
+            "--allow-remote-data; otherwise serve the model here (--base-url "
+            "http://127.0.0.1:PORT/v1) or audit it with --backend hf. Probe prompts of the "
+            "shipped suites (public facts) may go to a remote server without it.")
     return place
 
 
@@ -147,7 +153,8 @@ class Egress(Frozen):
     host: str | None = Field(default=None, description="The server the model was reached at "
                              "(None: the model ran in this process).")
     local: bool = Field(description="Nothing went beyond this machine (loopback or in-process).")
-    why: str = Field(description="Why the host counts as local or remote.")
+    why: str = Field(description="Why the host counts as local or remote, e.g. `10.0.0.5 is a "
+                     "private-network address`.")
     allowed: bool = Field(default=False, description="--allow-remote-data was given.")
     probe_prompts: SentTexts = Field(
         default_factory=SentTexts, description="Probe prompts (public facts) sent to the host.")
@@ -155,8 +162,12 @@ class Egress(Frozen):
         default_factory=SentTexts, description="Texts of the data section sent to the host: "
         "your documents (--data), the reference texts, and terms taken from both.")
     documents: int = Field(default=0, description="Your documents among them (--data).")
+    generated_suites: list[str] = Field(
+        default_factory=list, description="Suites generated from documents (`alignaudit probes "
+        "generate`) whose prompts were sent to the host: text of those documents went with "
+        "them.")
 
     @property
     def documents_left(self) -> bool:
         """Some of the user's documents went to a host that is not this machine."""
-        return not self.local and self.data.texts > 0
+        return not self.local and (self.data.texts > 0 or bool(self.generated_suites))

@@ -285,6 +285,15 @@ def egress_line(audit: ModelAudit, t: Thresholds) -> VerdictLine:
                 "which is this machine." if found.host else "")
         return VerdictLine(**base, status="pass", headline="stayed on this machine",
                            sentence=f"Nothing left this machine: {found.why}.{sent}", value=0.0)
+    if found.generated_suites and not data:
+        names = ", ".join(found.generated_suites)
+        return VerdictLine(
+            **base, status="warn", value=float(prompts),
+            headline=f"probes generated from your documents sent to {found.host}",
+            sentence=(f"{prompts} probe prompts, among them those of {names} (generated from "
+                      f"documents), were sent to {found.host}, which is not this machine "
+                      f"({found.why}), because --allow-remote-data was given. Make sure the "
+                      "documents they came from may go there."))
     if data:
         return VerdictLine(
             **base, status="warn", value=float(data),
@@ -292,8 +301,11 @@ def egress_line(audit: ModelAudit, t: Thresholds) -> VerdictLine:
             sentence=(f"{found.documents} of your documents ({data} texts of the data section "
                       f"with the reference texts and terms, {found.data.characters:,} "
                       f"characters) were sent to {found.host}, which is not this machine "
-                      f"({found.why}), because --allow-remote-data was given; and "
-                      f"{prompts} probe prompts. Make sure your data may go there."))
+                      f"({found.why}), because --allow-remote-data was given; {prompts} probe "
+                      "prompts went there too"
+                      + (f" (among them those of {', '.join(found.generated_suites)}, generated "
+                         "from documents)" if found.generated_suites else "")
+                      + ". Make sure your data may go there."))
     return VerdictLine(
         **base, status="pass", value=0.0, headline=f"only probe prompts sent to {found.host}",
         sentence=(f"{prompts} probe prompts (public facts) went to {found.host}, which is not "

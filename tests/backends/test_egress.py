@@ -56,12 +56,13 @@ def test_loopback_addresses_are_this_machine(host):
     ("169.254.10.20", "link-local"), ("fe80::1", "link-local"), ("fe80::1%eth0", "link-local"),
     ("8.8.8.8", "public"), ("2001:4860:4860::8888", "public"), ("128.0.0.1", "public"),
     ("::ffff:10.0.0.1", "private-network"), ("::ffff:8.8.8.8", "public"),
-    ("0.0.0.0", "unspecified"),
+    ("0.0.0.0", "unspecified"), ("100.64.1.1", "private-network"),
+    ("203.0.113.50", "reserved"), ("224.0.0.1", "reserved"),
 ])
 def test_every_other_address_is_another_machine(host, kind):
     place = locate(host, NOWHERE)
     assert not place.local
-    assert kind in place.why and "another machine" in place.why
+    assert place.why.endswith(f" {kind} address")
 
 
 def test_a_name_resolving_only_to_loopback_is_this_machine():
@@ -109,12 +110,12 @@ def test_a_zoned_link_local_url_is_remote():
 # ----------------------------------------------------------------------- the guard
 def test_the_guard_names_the_host_and_the_option():
     with pytest.raises(UserError) as caught:
-        check_documents_stay("http://10.1.2.3:8000/v1", "--data", NOWHERE)
+        check_documents_stay("http://10.1.2.3:8000/v1", "--data", resolver=NOWHERE)
     message = str(caught.value)
     assert "10.1.2.3" in message and "--allow-remote-data" in message and "--data" in message
     assert "Nothing has been sent" in message and "\n" not in message
     assert check_documents_stay("http://localhost:8000/v1", "--data",
-                                resolver({"localhost": ["127.0.0.1"]})).local
+                                resolver=resolver({"localhost": ["127.0.0.1"]})).local
 
 
 # ----------------------------------------------------------------------- the verdict line
@@ -263,3 +264,57 @@ def test_data_through_a_loopback_server_needs_no_permission(tmp_path):
         assert "**PASS** stayed on this machine" in summary
     finally:
         server.close()
+
+
+# ----------------------------------------------------------------------- generated suites
+def generated_copy(tmp_path: Path) -> Path:
+    """The mini suite, marked as `alignaudit probes generate` marks the suites it writes."""
+    from alignaudit.recency.generated import GENERATED_MARK
+
+    path = tmp_path / "from-tickets.yaml"
+    path.write_text(f"{GENERATED_MARK} from tickets.jsonl\n" + MINI_SUITE.read_text("utf-8"),
+                    encoding="utf-8")
+    return path
+
+
+def run_suite(url: str, out: Path, suite: Path, *extra: str) -> tuple[int, str]:
+    from alignaudit.cli.app import main
+
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()), \
+            pytest.raises(SystemExit) as stop:
+        main(["run", "--backend", "openai", "--base-url", url, "--model", "fake-model",
+              "--probes", str(suite), "--out", str(out), "--quiet", "--no-generate", *extra])
+    return int(stop.value.code or 0), err.getvalue()
+
+
+def test_a_generated_suite_counts_as_your_documents(remote, tmp_path):
+    suite = generated_copy(tmp_path)
+    code, said = run_suite(remote.remote_url, tmp_path / "stopped", suite)
+    assert code == 1 and "--probes mini" in said and "generated from documents" in said, said
+    assert remote.requests == []
+    code, said = run_suite(remote.remote_url, tmp_path / "out", suite, "--allow-remote-data")
+    assert code == 0, said
+    found = json.loads((tmp_path / "out" / "results.json").read_text())["models"][0]["egress"]
+    assert found["generated_suites"] == ["mini"] and found["data"]["texts"] == 0
+    summary = (tmp_path / "out" / "summary.md").read_text(encoding="utf-8")
+    assert "**WARN** probes generated from your documents sent to audit-box.example" in summary
+
+
+def test_a_remote_writer_model_needs_permission(remote, tmp_path):
+    from alignaudit.cli.app import main
+
+    data, _, texts = tickets(tmp_path)
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()), \
+            pytest.raises(SystemExit) as stop:
+        main(["probes", "generate", "--data", str(data), "--text-column", "body",
+              "--date-column", "created", "--out", str(tmp_path / "suite.yaml"),
+              "--writer", "fake-model", "--writer-backend", "openai",
+              "--writer-base-url", remote.remote_url])
+    said = err.getvalue()
+    assert stop.value.code == 1, said
+    assert "--writer" in said and "--writer-base-url http://127.0.0.1" in said, said
+    assert "--allow-remote-data" in said
+    assert remote.requests == [] and remote.arrived(texts) == []
+    assert not (tmp_path / "suite.yaml").exists()
