@@ -222,6 +222,8 @@ def test_probe_prompts_alone_may_go_to_a_remote_server(remote, tmp_path):
     assert found["data"] == {"texts": 0, "characters": 0} and found["documents"] == 0
     summary = (out / "summary.md").read_text(encoding="utf-8")
     assert "**PASS** only probe prompts sent to audit-box.example" in summary
+    assert (f"data egress: to audit-box.example (not this machine): {len(prompts)} probe "
+            "prompts, 0 of your documents") in said
 
 
 @pytest.mark.integration
