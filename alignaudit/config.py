@@ -220,9 +220,10 @@ class RunConfig(BaseModel):
         default=None, description="--price-per-hour of the hardware, for cost per token.")
     data: DataSettings | None = Field(default=None, description="--data options, if any.")
     allow_remote_data: bool = Field(
-        default=False, description="Let your documents (--data, a --reference file) go to a "
-        "served model on another machine (--backend openai); without it such a run stops before "
-        "sending any. Probe prompts (public facts) may go without it.")
+        default=False, description="Let your documents (--data, a --reference file, a suite "
+        "generated from documents) go to a served model on another machine (--backend openai); "
+        "without it such a run stops before sending any. Probe prompts (public facts) may go "
+        "without it.")
     fail_on: list[str] = Field(default_factory=list, description="--fail-on / policy gates.")
     baseline: str | None = Field(default=None, description="--baseline: a saved results.json "
                                  "of another model to compare with and gate on (delta.*).")

@@ -320,3 +320,16 @@ def test_a_remote_writer_model_needs_permission(remote, tmp_path):
     assert "--allow-remote-data" in said
     assert remote.requests == [] and remote.arrived(texts) == []
     assert not (tmp_path / "suite.yaml").exists()
+
+
+def test_the_python_api_takes_the_option_and_stops_the_same_way(remote, tmp_path):
+    import alignaudit
+    from alignaudit.api import RUN_OPTIONS
+
+    assert "allow_remote_data" in RUN_OPTIONS
+    data, reference, texts = tickets(tmp_path)
+    with pytest.raises(UserError, match="--allow-remote-data"):
+        alignaudit.audit("fake-model", probes=str(MINI_SUITE), data=str(data),
+                         backend="openai", base_url=remote.remote_url, text_column="body",
+                         reference=str(reference))
+    assert remote.requests == []
