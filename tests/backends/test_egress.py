@@ -333,3 +333,27 @@ def test_the_python_api_takes_the_option_and_stops_the_same_way(remote, tmp_path
                          backend="openai", base_url=remote.remote_url, text_column="body",
                          reference=str(reference))
     assert remote.requests == []
+
+
+def test_a_server_on_this_machine_is_never_reached_through_a_proxy(monkeypatch):
+    """Requests to a host that is this machine bypass http_proxy (the proxy may be another
+    machine); here a name that resolves to loopback, with a proxy that would fail."""
+    from alignaudit.backends.openai.backend import OpenAIBackend
+    from alignaudit.backends.openai.options import ServerOptions
+
+    server = FakeServer()
+    try:
+        real = socket.getaddrinfo
+        monkeypatch.setattr(socket, "getaddrinfo", lambda host, *a, **k: real(
+            "127.0.0.1" if host == "box.internal" else host, *a, **k))
+        monkeypatch.setattr(egress, "system_resolver", resolver({"box.internal": ["127.0.0.1"]}))
+        monkeypatch.setenv("http_proxy", "http://10.255.255.1:9")
+        monkeypatch.delenv("no_proxy", raising=False)
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        url = f"http://box.internal:{server.httpd.server_address[1]}/v1"
+        backend = OpenAIBackend(ServerOptions(base_url=url, model="fake-model", progress=False,
+                                              timeout=5.0, max_retries=0))
+        assert backend.generate(["Hi"], max_new_tokens=2, stop=["\n"]) == [" Paris."]
+        assert backend.usage.network_errors == 0
+    finally:
+        server.close()

@@ -34,6 +34,7 @@ from urllib.parse import urlsplit, urlunsplit
 from alignaudit._util import interrupts
 from alignaudit._util.errors import UserError
 from alignaudit.backends.base import Usage
+from alignaudit.backends.egress import locate
 from alignaudit.backends.openai.chat import completions_hint
 from alignaudit.backends.openai.options import ServerOptions
 
@@ -42,7 +43,6 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 RETRY_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
 MAX_BODY = 64 << 20
-LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1"})
 
 
 class ServerError(UserError):
@@ -137,8 +137,9 @@ class Client:
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise UserError(f"--base-url {self.shown}: use an http:// or https:// URL, for "
                             "example http://127.0.0.1:8000/v1.")
-        # never send loopback traffic through an http_proxy from the environment
-        handlers = [urllib.request.ProxyHandler({})] if parts.hostname in LOOPBACK else []
+        # never send traffic for this machine through an http_proxy from the environment: the
+        # proxy may be another machine, and the data would leave this one
+        handlers = [urllib.request.ProxyHandler({})] if locate(parts.hostname).local else []
         self.opener = urllib.request.build_opener(*handlers)
         self.rng = random.Random()
         self.lock = threading.Lock()
