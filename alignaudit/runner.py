@@ -121,8 +121,9 @@ def audit_model(
                                    answers={(s.name, p.id): p.accepted_answers
                                             for s in suites for p in s.probes})
     summaries = [summarise(s.name, [r for r in results if r.suite == s.name]) for s in suites]
-    backend.usage.purpose = "data"  # what the backend sends from here on is the user's data
+    backend.usage.purpose = "data"  # what the backend sends meanwhile is the user's data
     drift = data_section(config, backend, say, shared)
+    backend.usage.purpose = "probes"
     usage = backend.usage
     measurement = Measurement(
         load_seconds=usage.load_seconds, score_seconds=usage.score_seconds,
