@@ -340,9 +340,9 @@ def run_audit(config: RunConfig, say: Say, progress: bool = True,
     if config.backend == "hf":  # a served model's name is the server's business
         for spec in config.models:  # a bad second --model fails before the first loads
             check_spec(spec)
+    check_egress(config, suites)  # before the data is read, a model loads or a probe is scored
     if config.data is not None and config.models:  # a bad data file fails before any model loads
         check_inputs(config.data)
-    check_egress(config, suites)  # before any model loads or any probe is scored
     result = AuditResult(tool_version=__version__, config=config,
                          suites=[suite_ref(s) for s in suites])
     baseline = load_baseline(config.baseline, result.suites) if config.baseline else None
