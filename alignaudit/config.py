@@ -194,6 +194,7 @@ def _check_embedder(spec: str) -> None:
 FLAT_ORDER = (
     "models", "probes", "seed", "limit", "device", "dtype", "batch_size", "generate",
     "max_new_tokens", "semantic_match", "claimed_cutoff", "as_of", "trust_remote_code",
+    "allow_remote_data",
     "allow_pickle", "device_map", "backend", "base_url", "api_key_env", "timeout", "max_retries",
     "concurrency", "api", "price_per_hour", "data", "fail_on", "baseline", "command",
 )
@@ -222,6 +223,11 @@ class RunConfig(BaseModel):
     price_per_hour: float | None = Field(
         default=None, description="--price-per-hour of the hardware, for cost per token.")
     data: DataSettings | None = Field(default=None, description="--data options, if any.")
+    allow_remote_data: bool = Field(
+        default=False, description="Let your documents (--data, a --reference file, a suite "
+        "generated from documents) go to a served model on another machine (--backend openai); "
+        "without it such a run stops before sending any. Probe prompts (public facts) may go "
+        "without it.")
     fail_on: list[str] = Field(default_factory=list, description="--fail-on / policy gates.")
     baseline: str | None = Field(default=None, description="--baseline: a saved results.json "
                                  "of another model to compare with and gate on (delta.*).")

@@ -15,6 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from alignaudit._util.errors import UserError, validation_problems
 from alignaudit._util.files import atomic_write
 from alignaudit.backends.base import ModelInfo
+from alignaudit.backends.egress import Egress
+from alignaudit.backends.traffic import EndpointStats
 from alignaudit.compare.verdict import Comparison
 from alignaudit.config import RunConfig
 from alignaudit.drift.section import DataAlignment
@@ -51,6 +53,8 @@ class ModelAudit(_Model):
     probes: list[ProbeResult] = Field(default_factory=list)
     recency: RecencyAnalysis | None = Field(default=None, description="Recency analysis.")
     drift: DataAlignment | None = Field(default=None, description="Data alignment (drift).")
+    egress: Egress | None = Field(default=None, description="What of the audit left this "
+                                  "machine, and for where (None: written before it was kept).")
 
 
 class Measurement(_Model):
@@ -65,6 +69,9 @@ class Measurement(_Model):
     peak_accelerator_bytes: int | None = None
     request_latency: dict[str, float] = Field(
         default_factory=dict, description="Served models: seconds per request (p50, p90, ...).")
+    endpoint: EndpointStats | None = Field(
+        default=None, description="Served models: requests, errors by kind, retries, timeouts "
+        "and latency percentiles (see alignaudit.backends.traffic).")
 
     @property
     def tokens_per_second(self) -> float | None:

@@ -24,15 +24,18 @@ from alignaudit._util.errors import UserError
 from alignaudit._util.progress import Mode
 from alignaudit._version import __version__
 from alignaudit.backends.base import Backend, ModelInfo, Unsupported
+from alignaudit.backends.egress import Egress, SentTexts, check_documents_stay, host_of, locate
 from alignaudit.backends.hf.resolve import check_spec
 from alignaudit.backends.journal import Journal, journal_path
 from alignaudit.backends.registry import load_backend
+from alignaudit.backends.traffic import endpoint_stats
 from alignaudit.compare.pairs import compare_models, compare_pair, same_documents
 from alignaudit.compare.verdict import Comparison
 from alignaudit.config import RunConfig
 from alignaudit.drift.section import DataAlignment, analyse_data, check_inputs
 from alignaudit.judge import gates
 from alignaudit.recency.cutoff import DatedScores
+from alignaudit.recency.generated import GENERATED_MARK
 from alignaudit.recency.scoring import ScoreOptions, score_suites, summarise
 from alignaudit.recency.section import analyse
 from alignaudit.recency.semantic import semantic_matches
@@ -119,14 +122,16 @@ def audit_model(
                                    answers={(s.name, p.id): p.accepted_answers
                                             for s in suites for p in s.probes})
     summaries = [summarise(s.name, [r for r in results if r.suite == s.name]) for s in suites]
+    backend.usage.purpose = "data"  # what the backend sends meanwhile is the user's data
     drift = data_section(config, backend, say, shared, progress)
+    backend.usage.purpose = "probes"
     usage = backend.usage
     measurement = Measurement(
         load_seconds=usage.load_seconds, score_seconds=usage.score_seconds,
         tokens_scored=usage.tokens_scored, generate_seconds=usage.generate_seconds,
         tokens_generated=usage.tokens_generated, peak_rss_bytes=peak_rss(),
         peak_accelerator_bytes=peak_accelerator(),
-        request_latency=usage.latency_summary(),
+        request_latency=usage.latency_summary(), endpoint=endpoint_stats(usage),
     )
     # what the backend learnt while it ran: the endpoint, whether the server adds a BOS token,
     # and why it scored by generation only
@@ -138,8 +143,54 @@ def audit_model(
                       now=date_to_year_fraction(config.as_of), claimed=claimed,
                       documents=documents) if results or documents else None
     audit = ModelAudit(model=info, suites=summaries, probes=results, recency=recency,
-                       drift=drift)
+                       drift=drift, egress=egress_record(config, backend, drift, suites))
     return audit, measurement
+
+
+def generated_suites(suites: list[Suite]) -> list[str]:
+    """Suites ``alignaudit probes generate`` wrote: their prompts are text of the documents
+    they were generated from."""
+    found = []
+    for suite in suites:
+        try:
+            with Path(suite.path).open(encoding="utf-8", errors="replace") as handle:
+                if handle.read(len(GENERATED_MARK)) == GENERATED_MARK:
+                    found.append(suite.name)
+        except OSError:
+            continue
+    return found
+
+
+def check_egress(config: RunConfig, suites: list[Suite]) -> None:
+    """Before anything is sent: the user's documents, and probes generated from documents, go
+    to a served model only when it is on this machine, or with --allow-remote-data (the shipped
+    suites' prompts, public facts, may go anywhere)."""
+    if config.backend != "openai" or not config.models or config.allow_remote_data:
+        return
+    url = config.server.base_url or ""
+    if config.data is not None:
+        check_documents_stay(url, "--data")
+    if generated := generated_suites(suites):
+        check_documents_stay(url, f"--probes {', '.join(generated)}", what=(
+            "prompts generated from documents (`alignaudit probes generate`) to {host}"))
+
+
+def egress_record(config: RunConfig, backend: Backend, drift: DataAlignment | None,
+                  suites: list[Suite]) -> Egress:
+    """What of this audit went where: nothing, for a model in this process; for a served
+    model, its host and the texts handed to it (see :mod:`alignaudit.backends.egress`)."""
+    info = backend.info
+    if info.backend != "openai":
+        return Egress(local=True, why=f"the model ran in this process ({info.backend} backend)")
+    place = locate(host_of(config.server.base_url or ""))
+    sent = backend.usage.sent
+    data = SentTexts(**sent.get("data", {}))
+    fertility = drift.fertility if drift is not None else None
+    probes = SentTexts(**sent.get("probes", {}))
+    return Egress(host=place.host, local=place.local, why=place.why,
+                  allowed=config.allow_remote_data, probe_prompts=probes, data=data,
+                  documents=fertility.user.n_docs if data.texts and fertility else 0,
+                  generated_suites=generated_suites(suites) if probes.texts else [])
 
 
 def dated_documents(drift: DataAlignment | None) -> DatedScores | None:
@@ -213,7 +264,8 @@ def shared_embedder(config: RunConfig, shared: dict[str, Any], progress: Mode = 
 def embeddings_only(config: RunConfig, say: Say, progress: Mode = "off") -> ModelAudit:
     """`alignaudit drift` without --model: the embedding statistics alone."""
     info = ModelInfo(spec="", display_name="(no model)", source="none", backend="none")
-    return ModelAudit(model=info, drift=data_section(config, None, say, {}, progress))
+    return ModelAudit(model=info, drift=data_section(config, None, say, {}, progress), egress=Egress(
+        local=True, why="no model read the data; its embeddings were computed in this process"))
 
 
 def peak_rss() -> int:
@@ -291,6 +343,7 @@ def run_audit(config: RunConfig, say: Say, progress: Mode = "off",
     if config.backend == "hf":  # a served model's name is the server's business
         for spec in config.models:  # a bad second --model fails before the first loads
             check_spec(spec)
+    check_egress(config, suites)  # before the data is read, a model loads or a probe is scored
     if config.data is not None and config.models:  # a bad data file fails before any model loads
         check_inputs(config.data)
     result = AuditResult(tool_version=__version__, config=config,

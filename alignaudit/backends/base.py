@@ -118,13 +118,41 @@ class Usage:
     load_seconds: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)
     requests: int = 0
-    """Served models: HTTP requests sent (retries included)."""
+    """Served models: HTTP requests answered with success (failed tries are counted below)."""
     retries: int = 0
     """Served models: requests sent again after a failure."""
     latencies: list[float] = field(default_factory=list)
     """Served models: seconds of each successful HTTP round trip, in completion order."""
     served: bool = False
     """True for a model behind a server: its latency summary is reported (even when empty)."""
+    # served models: how the endpoint answered (see backends.traffic) and what was sent to it
+    # (see backends.egress); ``requests`` above counts the answered requests
+    rate_limited: int = 0
+    """Attempts answered HTTP 429 (rate limited)."""
+    server_errors: int = 0
+    """Attempts answered HTTP 5xx."""
+    client_errors: int = 0
+    """Attempts answered with another HTTP 4xx (some are the probing of optional endpoints)."""
+    timeouts: int = 0
+    """Attempts that got no answer within --timeout."""
+    network_errors: int = 0
+    """Attempts that failed below HTTP: refused or dropped connections, bad responses."""
+    failed: int = 0
+    """Requests given up on: an error on the last try, or one that is not retried."""
+    purpose: str = "probes"
+    """What the texts handed over now are: ``probes`` or ``data`` (the runner sets it)."""
+    sent: dict[str, dict[str, int]] = field(default_factory=dict)
+    """Per purpose: distinct ``texts`` handed to a served model, and their ``characters``."""
+    _seen: set[tuple[str, str]] = field(default_factory=set, repr=False)
+
+    def record_sent(self, texts: Sequence[str]) -> None:
+        """Count ``texts`` as handed to a served model under :attr:`purpose` (each text once)."""
+        counts = self.sent.setdefault(self.purpose, {"texts": 0, "characters": 0})
+        for text in texts:
+            if (self.purpose, text) not in self._seen:
+                self._seen.add((self.purpose, text))
+                counts["texts"] += 1
+                counts["characters"] += len(text)
 
     def latency_summary(self) -> dict[str, float]:
         """Count, mean and percentiles (p50, p90, p99, max) of request latencies in seconds;

@@ -72,6 +72,8 @@ Concurrency = Annotated[Optional[int], typer.Option(  # noqa: UP045
     "rate-limits or is overloaded, raise it for one that batches many.")]
 Api = Annotated[Optional[str], typer.Option(  # noqa: UP045
     help=_help(ServerSettings, "api", served=True))]
+AllowRemoteData = Annotated[bool, typer.Option(
+    "--allow-remote-data", help=_help(RunConfig, "allow_remote_data"))]
 
 # --------------------------------------------------------------------------- data
 Data = Annotated[list[str], typer.Option(

@@ -103,6 +103,7 @@ def probes_generate(
     writer_base_url: Annotated[Optional[str], typer.Option(  # noqa: UP045
         help="--writer-backend openai: the server's URL.")] = None,
     quiet: opt.Quiet = False,
+    allow_remote_data: opt.AllowRemoteData = False,
 ) -> None:
     """Generate a dated probe suite from dated documents (release notes, changelogs, news)."""
     from alignaudit._util.progress import choose_mode
@@ -118,7 +119,8 @@ def probes_generate(
         text=text_column, date=date_column, title=title_column, group=group_column,
         url=url_column, section=section_column)
     progress = choose_mode(quiet)
-    backend = _writer(writer, writer_backend, writer_base_url, progress) if writer else None
+    backend = (_writer(writer, writer_backend, writer_base_url, allow_remote_data, progress)
+               if writer else None)
     docs = generated.read_corpus(data, columns)
     suite = generated.generate(docs, options, progress)
     notes: list[str] = []
@@ -135,9 +137,13 @@ def probes_generate(
         typer.echo(note, err=True)
 
 
-def _writer(spec: str, kind: str, base_url: str | None, progress: Mode = "off") -> Any:
-    """The writer model, its options checked like a run's (before any document is read)."""
-    from alignaudit._util.errors import UsageError
+def _writer(spec: str, kind: str, base_url: str | None, allow_remote_data: bool,
+            progress: Mode = "off") -> Any:
+    """The writer model, its options checked like a run's (before any document is read); a
+    served writer that is not on this machine only with --allow-remote-data, as the prompts it
+    phrases are text of the documents."""
+    from alignaudit._util.errors import UsageError, UserError
+    from alignaudit.backends.egress import check_documents_stay
     from alignaudit.backends.registry import load_backend
     from alignaudit.config import RunConfig
 
@@ -146,6 +152,13 @@ def _writer(spec: str, kind: str, base_url: str | None, progress: Mode = "off") 
     except UsageError as exc:  # say it with this command's option names
         raise UsageError(str(exc).replace("--backend", "--writer-backend")
                          .replace("--base-url", "--writer-base-url")) from None
+    if config.backend == "openai" and not allow_remote_data:
+        try:
+            check_documents_stay(config.server.base_url or "", "--writer", what=(
+                "prompts made from your documents to {host} to be phrased as questions"))
+        except UserError as exc:
+            raise UserError(str(exc).replace("--backend", "--writer-backend")
+                            .replace("--base-url", "--writer-base-url")) from None
     return load_backend(config.backend, spec, config.hf, config.server, progress=progress)
 
 

@@ -36,6 +36,7 @@ def run(
     max_retries: opt.MaxRetries = None,
     concurrency: opt.Concurrency = None,
     api: opt.Api = None,
+    allow_remote_data: opt.AllowRemoteData = False,
     price_per_hour: opt.PricePerHour = None,
     data: opt.Data = [],  # noqa: B006
     text_column: opt.TextColumn = None,

@@ -28,9 +28,9 @@ if TYPE_CHECKING:
 Status = Literal["pass", "warn", "fail", "info"]
 DriftLevelName = Literal["low", "moderate", "high"]
 QUESTIONS = ("cutoff", "believed_year", "recency_accuracy", "confabulation", "drift",
-             "novel_terms", "remote_code")
-"""Question ids, in page order; the same names as the ``--fail-on`` metrics (remote_code is
-reported, not gated)."""
+             "novel_terms", "remote_code", "data_egress")
+"""Question ids, in page order; the same names as the ``--fail-on`` metrics (remote_code and
+data_egress are reported, not gated)."""
 
 
 class Thresholds(Frozen):
@@ -271,12 +271,53 @@ def code_line(audit: ModelAudit, t: Thresholds) -> VerdictLine:
                        f"the model ran.{files}")
 
 
+def egress_line(audit: ModelAudit, t: Thresholds) -> VerdictLine:
+    """Did the user's documents leave this machine? (Probe prompts are public facts.)"""
+    base: dict[str, Any] = {"question": "data_egress", "title": "Data egress",
+                            "anchor": "endpoint"}
+    found = audit.egress
+    if found is None:
+        return VerdictLine(**base, status="info", headline="not recorded", sentence=(
+            "This result was written before alignaudit recorded where data was sent."))
+    prompts, data = found.probe_prompts.texts, found.data.texts
+    if found.local:
+        sent = (f" {prompts} probe prompts and {data} texts of your data went to {found.host}, "
+                "which is this machine." if found.host else "")
+        return VerdictLine(**base, status="pass", headline="stayed on this machine",
+                           sentence=f"Nothing left this machine: {found.why}.{sent}", value=0.0)
+    if found.generated_suites and not data:
+        names = ", ".join(found.generated_suites)
+        return VerdictLine(
+            **base, status="warn", value=float(prompts),
+            headline=f"probes generated from your documents sent to {found.host}",
+            sentence=(f"{prompts} probe prompts, among them those of {names} (generated from "
+                      f"documents), were sent to {found.host}, which is not this machine "
+                      f"({found.why}), because --allow-remote-data was given. Make sure the "
+                      "documents they came from may go there."))
+    if data:
+        return VerdictLine(
+            **base, status="warn", value=float(data),
+            headline=f"{found.documents} of your documents sent to {found.host}",
+            sentence=(f"{found.documents} of your documents ({data} texts of the data section "
+                      f"with the reference texts and terms, {found.data.characters:,} "
+                      f"characters) were sent to {found.host}, which is not this machine "
+                      f"({found.why}), because --allow-remote-data was given; {prompts} probe "
+                      "prompts went there too"
+                      + (f" (among them those of {', '.join(found.generated_suites)}, generated "
+                         "from documents)" if found.generated_suites else "")
+                      + ". Make sure your data may go there."))
+    return VerdictLine(
+        **base, status="pass", value=0.0, headline=f"only probe prompts sent to {found.host}",
+        sentence=(f"{prompts} probe prompts (public facts) went to {found.host}, which is not "
+                  f"this machine ({found.why}); none of your documents did."))
+
+
 def verdict(audit: ModelAudit, thresholds: Thresholds | None = None) -> list[VerdictLine]:
     """One line per question in ``QUESTIONS`` for one model's audit (a ``ModelAudit``)."""
     t = thresholds or Thresholds()
     return [cutoff_line(audit, t), believed_line(audit, t), accuracy_line(audit, t),
             confabulation_line(audit, t), drift_line(audit, t), novel_terms_line(audit, t),
-            code_line(audit, t)]
+            code_line(audit, t), egress_line(audit, t)]
 
 
 def worst(lines: list[VerdictLine]) -> Status:

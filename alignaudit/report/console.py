@@ -12,6 +12,13 @@ def console_summary(audit: ModelAudit) -> str:
     lines = [f"== {audit.model.display_name}"]
     if reason := generation_only(audit):
         lines.append(f"  scored by generation only ({reason})")
+    sent = audit.egress
+    if sent is not None and sent.host and not sent.local:  # what left this machine, and where
+        lines.append(f"  data egress: to {sent.host} (not this machine): "
+                     f"{sent.probe_prompts.texts} probe prompts, {sent.documents} of your "
+                     "documents" + (f", suites generated from documents: "
+                                    f"{', '.join(sent.generated_suites)}"
+                                    if sent.generated_suites else ""))
     for s in audit.suites:
         parts = []
         if s.n_facts:

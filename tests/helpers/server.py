@@ -1,11 +1,15 @@
 """A fake OpenAI-compatible server on loopback, with a toy tokenizer whose log-probabilities can be
-checked by hand; a handler can be swapped in to inject faults."""
+checked by hand; a handler can be swapped in, or a schedule of faults injected (:class:`Fault`:
+HTTP 429 with Retry-After, 5xx, answers slower than the client waits), and its request log says
+which texts arrived (:meth:`FakeServer.arrived`)."""
 
 from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -80,11 +84,45 @@ CHAT_ONLY_REPLIES: dict[str, tuple[int, Any]] = {
 }
 
 
+@dataclass(frozen=True)
+class Fault:
+    """What the server does to one request instead of (or before) answering it."""
+
+    status: int = 200
+    """An HTTP error to answer with (429, 500, ...); 200: answer normally (after ``delay``)."""
+    delay: float = 0.0
+    """Seconds to wait first: beyond the client's --timeout, the client gives up on it."""
+    retry_after: str | None = None
+    """A Retry-After header sent with the error."""
+
+
+RATE_LIMITED = Fault(429, retry_after="0")
+SERVER_ERROR = Fault(500)
+
+
+def slow(seconds: float) -> Fault:
+    """An answer that comes after ``seconds``."""
+    return Fault(delay=seconds)
+
+
+def texts_of(body: Any) -> list[str]:
+    """Every text a request body carries to the model (prompts, chat messages, tokenizer
+    inputs)."""
+    if not isinstance(body, dict):
+        return []
+    found = [body.get(k) for k in ("prompt", "input", "content", "inputs")]
+    found += [m.get("content") for m in body.get("messages") or [] if isinstance(m, dict)]
+    return [t for t in found if isinstance(t, str)]
+
+
 class FakeServer:
-    """An OpenAI-compatible server on 127.0.0.1 in a thread; ``handler`` can be swapped."""
+    """An OpenAI-compatible server on 127.0.0.1 in a thread; ``handler`` can be swapped, and
+    :meth:`inject` schedules faults for the next requests to a path."""
 
     def __init__(self) -> None:
         self.requests: list[dict[str, Any]] = []
+        self.faults: list[tuple[str, Fault]] = []
+        """Scheduled faults, in order: each is used by the next request to its path."""
         self.handler: Callable[[str, str, dict], Reply] = self.default
         self.in_flight = 0
         self.max_in_flight = 0
@@ -104,7 +142,7 @@ class FakeServer:
                     server.in_flight += 1
                     server.max_in_flight = max(server.max_in_flight, server.in_flight)
                 try:
-                    status, headers, payload = server.handler(method, self.path, body)
+                    status, headers, payload = server.answer(method, self.path, body)
                 finally:
                     with server.lock:
                         server.in_flight -= 1
@@ -147,6 +185,33 @@ class FakeServer:
         if path == "/v1/chat/completions":  # a chat model that repeats the user's text first
             return 200, {}, chat_response(body["messages"][-1]["content"] + " Paris.\nThe end")
         return 404, {}, {"error": {"message": f"no route {path}"}}
+
+    def inject(self, *faults: Fault, path: str = "/v1/completions") -> None:
+        """Apply ``faults``, one each, to the next requests to ``path`` (then answer normally)."""
+        with self.lock:
+            self.faults.extend((path, f) for f in faults)
+
+    def answer(self, method: str, path: str, body: dict) -> Reply:
+        """The scheduled fault of this request, if any; else the handler's answer."""
+        with self.lock:
+            index = next((i for i, (p, _) in enumerate(self.faults) if p == path), None)
+            fault = self.faults.pop(index)[1] if index is not None else None
+        if fault is not None:
+            time.sleep(fault.delay)
+            if fault.status != 200:
+                headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
+                return fault.status, headers, {"error": {"message": f"fault {fault.status}"}}
+        return self.handler(method, path, body)
+
+    def texts(self) -> list[str]:
+        """Every text that reached the server, in arrival order."""
+        with self.lock:
+            return [t for r in self.requests for t in texts_of(r["body"])]
+
+    def arrived(self, documents: Iterable[str]) -> list[str]:
+        """Those of ``documents`` that reached the server inside any request's text."""
+        seen = self.texts()
+        return [d for d in documents if any(d in t for t in seen)]
 
     def paths(self, path: str) -> list[dict[str, Any]]:
         return [r for r in self.requests if r["path"] == path]

@@ -47,7 +47,7 @@ def test_verdict_has_one_line_per_question(single):
     lines = verdict(single.models[0])
     assert [line.question for line in lines] == list(QUESTIONS)
     assert {line.anchor for line in lines} <= {"recency", "changing", "confabulation", "drift",
-                                                 "reproducibility"}
+                                                 "reproducibility", "endpoint"}
 
 
 @pytest.mark.parametrize(("cut", "claimed", "status"), [

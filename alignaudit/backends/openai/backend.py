@@ -14,6 +14,9 @@ False and ``loglikelihood``/``perplexity`` raise :class:`LoglikelihoodUnsupporte
 
 The API key is read from the named environment variable when each request is built; it is never
 kept on the backend, put in :class:`ModelInfo`, logged or written into an error message.
+Every text a verb hands to the server is counted in ``usage.sent`` under the purpose the runner
+set (probes or data; see :mod:`alignaudit.backends.egress`), those the journal answers included:
+an interrupted run sent them.
 
 With a :class:`~alignaudit.backends.journal.Journal` attached, every answer is journaled as it
 arrives, keyed by the request, the server, the model and its entry's stable fields, so a re-run
@@ -241,6 +244,7 @@ class OpenAIBackend(Backend):
     # ----------------------------------------------------------------- verbs
     def loglikelihood(self, pairs: Sequence[tuple[str, str]]) -> list[Loglikelihood]:
         self._require_support()
+        self.usage.record_sent([context for context, _ in pairs])
         started = time.perf_counter()
 
         def one(pair: tuple[str, str]) -> Loglikelihood:
@@ -276,6 +280,7 @@ class OpenAIBackend(Backend):
         none: it is not scored). A text too long for the server is split in halves at a space,
         each scored on its own."""
         self._require_support()
+        self.usage.record_sent(texts)
         started = time.perf_counter()
         parts = map_requests(lambda text: journaled_value(
             self.journal, "perplexity", self._request_key(text),
@@ -306,6 +311,7 @@ class OpenAIBackend(Backend):
         strings go to the server (OpenAI's limit); all of them are applied to the text after.
         In chat mode the prompt is the user message of a chat request (see :meth:`_chat`)."""
         stops = [s for s in stop if s][:4]
+        self.usage.record_sent(prompts)
         started = time.perf_counter()
 
         def one(prompt: str) -> str:
@@ -333,6 +339,7 @@ class OpenAIBackend(Backend):
         if not self.token_counts_exact:
             self.usage.extra["token_counts"] = f"approximate: ceil(chars / {CHARS_PER_TOKEN})"
             return [math.ceil(len(t) / CHARS_PER_TOKEN) for t in texts]
+        self.usage.record_sent(texts)
         return [len(ids) for ids in map_requests(self.tokenize, texts, "Tokenising",
                                                   self.options)]
 

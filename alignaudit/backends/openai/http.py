@@ -3,8 +3,9 @@
 :class:`Client` sends JSON over HTTP with only the standard library, retried with exponential
 backoff and jitter on 429, 5xx, timeouts and dropped connections (``Retry-After`` is honoured:
 :func:`retry_delay`); every failure a user can fix becomes a :class:`ServerError` whose message
-says what to do. :func:`map_requests` runs requests on a bounded thread pool. Requests and their
-latencies are counted in :class:`Usage`.
+says what to do. :func:`map_requests` runs requests on a bounded thread pool. Requests, their
+latencies and every failed attempt by kind are counted in :class:`Usage` (see
+:mod:`alignaudit.backends.traffic`).
 
 The API key is read from the named environment variable when each request is built; it is never
 kept on the client, logged or written into an error message (:meth:`Client.redact`), and a
@@ -33,6 +34,7 @@ from urllib.parse import urlsplit, urlunsplit
 from alignaudit._util import interrupts
 from alignaudit._util.errors import UserError
 from alignaudit.backends.base import Usage
+from alignaudit.backends.egress import locate
 from alignaudit.backends.openai.chat import completions_hint
 from alignaudit.backends.openai.options import ServerOptions
 
@@ -41,7 +43,6 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 RETRY_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
 MAX_BODY = 64 << 20
-LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1"})
 
 
 class ServerError(UserError):
@@ -79,6 +80,18 @@ def retry_delay(attempt: int, retry_after: str | None, options: ServerOptions,
             except (TypeError, ValueError):
                 pass
     return min(options.backoff_max, options.backoff_base * 2**attempt) * (0.5 + rng.random())
+
+
+def status_kind(status: int) -> str:
+    """The :class:`Usage` counter of a failed HTTP answer: 429, 5xx, or another 4xx."""
+    return ("rate_limited" if status == 429 else "server_errors" if status >= 500
+            else "client_errors")
+
+
+def timed_out(exc: BaseException) -> bool:
+    """Whether a failed attempt got no answer in time (the socket's timeout)."""
+    reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
+    return isinstance(reason, (TimeoutError, socket.timeout))
 
 
 def api_root(base_url: str) -> str:
@@ -124,8 +137,9 @@ class Client:
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise UserError(f"--base-url {self.shown}: use an http:// or https:// URL, for "
                             "example http://127.0.0.1:8000/v1.")
-        # never send loopback traffic through an http_proxy from the environment
-        handlers = [urllib.request.ProxyHandler({})] if parts.hostname in LOOPBACK else []
+        # never send traffic for this machine through an http_proxy from the environment: the
+        # proxy may be another machine, and the data would leave this one
+        handlers = [urllib.request.ProxyHandler({})] if locate(parts.hostname).local else []
         self.opener = urllib.request.build_opener(*handlers)
         self.rng = random.Random()
         self.lock = threading.Lock()
@@ -153,11 +167,14 @@ class Client:
                     raw = response.read(MAX_BODY)
             except urllib.error.HTTPError as exc:
                 detail = self._detail(exc)
-                if exc.code in RETRY_STATUS and not last:
+                retry = exc.code in RETRY_STATUS and not last
+                self._count(status_kind(exc.code), failed=not retry)
+                if retry:
                     self._wait(attempt, exc.headers.get("Retry-After"), f"HTTP {exc.code}", path)
                     continue
                 raise self._http_error(path, exc.code, detail) from None
             except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
+                self._count("timeouts" if timed_out(exc) else "network_errors", failed=last)
                 if not last:
                     self._wait(attempt, None, type(exc).__name__, path)
                     continue
@@ -170,6 +187,13 @@ class Client:
             except ValueError:
                 raise malformed(f"{self.shown}{path}", "its body is not JSON") from None
         raise AssertionError("unreachable")
+
+    def _count(self, kind: str, failed: bool) -> None:
+        """Count a failed attempt of ``kind`` (a :class:`Usage` counter), and the request as
+        failed when it is not tried again."""
+        with self.lock:
+            setattr(self.usage, kind, getattr(self.usage, kind) + 1)
+            self.usage.failed += failed
 
     def _wait(self, attempt: int, retry_after: str | None, why: str, path: str) -> None:
         delay = retry_delay(attempt, retry_after, self.options, self.rng)
