@@ -264,8 +264,10 @@ def shared_embedder(config: RunConfig, shared: dict[str, Any], progress: Mode = 
 def embeddings_only(config: RunConfig, say: Say, progress: Mode = "off") -> ModelAudit:
     """`alignaudit drift` without --model: the embedding statistics alone."""
     info = ModelInfo(spec="", display_name="(no model)", source="none", backend="none")
-    return ModelAudit(model=info, drift=data_section(config, None, say, {}, progress), egress=Egress(
-        local=True, why="no model read the data; its embeddings were computed in this process"))
+    stayed = Egress(local=True, why="no model read the data; its embeddings were computed in "
+                    "this process")
+    return ModelAudit(model=info, drift=data_section(config, None, say, {}, progress),
+                      egress=stayed)
 
 
 def peak_rss() -> int:
