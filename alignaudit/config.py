@@ -40,6 +40,7 @@ from alignaudit._util.owned import check_replaceable, same_path
 from alignaudit.backends.hf.options import HFSettings
 from alignaudit.backends.openai.options import ServerSettings
 from alignaudit.backends.registry import BACKENDS, BackendKind
+from alignaudit.hosting.settings import HostingSettings
 from alignaudit.judge.conditions import parse as parse_gate
 
 MAX_NEW_TOKENS = 4096
@@ -192,6 +193,7 @@ FLAT_ORDER = (
     "max_new_tokens", "semantic_match", "claimed_cutoff", "as_of", "trust_remote_code",
     "allow_pickle", "device_map", "backend", "base_url", "api_key_env", "timeout", "max_retries",
     "concurrency", "api", "price_per_hour", "data", "fail_on", "baseline", "command",
+    "hosting",
 )
 """Keys of the configuration in results.json, in order (schema version 1)."""
 NESTED: dict[str, type[BaseModel]] = {
@@ -218,6 +220,9 @@ class RunConfig(BaseModel):
     price_per_hour: float | None = Field(
         default=None, description="--price-per-hour of the hardware, for cost per token.")
     data: DataSettings | None = Field(default=None, description="--data options, if any.")
+    hosting: HostingSettings = Field(
+        default_factory=HostingSettings, description="Adopt or rent: --api-price, --volume, "
+        "typical request lengths and the serving probe (--measure-serving).")
     fail_on: list[str] = Field(default_factory=list, description="--fail-on / policy gates.")
     baseline: str | None = Field(default=None, description="--baseline: a saved results.json "
                                  "of another model to compare with and gate on (delta.*).")

@@ -18,6 +18,7 @@ from alignaudit.backends.base import ModelInfo
 from alignaudit.compare.verdict import Comparison
 from alignaudit.config import RunConfig
 from alignaudit.drift.section import DataAlignment
+from alignaudit.hosting.estimate import Hosting
 from alignaudit.judge.conditions import GateResult
 from alignaudit.recency.scoring import ProbeResult, SuiteSummary
 from alignaudit.recency.section import RecencyAnalysis
@@ -51,6 +52,10 @@ class ModelAudit(_Model):
     probes: list[ProbeResult] = Field(default_factory=list)
     recency: RecencyAnalysis | None = Field(default=None, description="Recency analysis.")
     drift: DataAlignment | None = Field(default=None, description="Data alignment (drift).")
+    hosting: Hosting | None = Field(
+        default=None, description="Adopt or rent: monthly cost self-hosted and through an API, "
+        "break-even, serving probe (absent in results written before it, or when the run had "
+        "no hosting option). Its serving figures are measured, so they vary between runs.")
 
 
 class Measurement(_Model):
