@@ -39,10 +39,12 @@ def tokens(value: float | None, unit: str = "tokens/month") -> str:
     """A token count with k/M/B: ``20M tokens/month``, ``1.22B tokens/month``."""
     if value is None:
         return "–"
-    for scale, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if value >= scale:
-            return f"{value / scale:.3g}{suffix} {unit}"
-    return f"{value:.3g} {unit}"
+    for scale, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k"), (1.0, "")):
+        if value >= scale or scale == 1.0:
+            scaled = value / scale
+            text = f"{scaled:,.0f}" if scaled >= 1000 else f"{scaled:.3g}"
+            return f"{text}{suffix} {unit}".strip()
+    raise AssertionError("unreachable")
 
 
 def shown(figure: Figure) -> str:
@@ -137,10 +139,10 @@ def console_lines(h: Hosting) -> list[str]:
 def _span(views: Sequence[HostingView]) -> tuple[float, float]:
     """The volumes the chart spans: a decade around every volume, break-even and capacity."""
     marks = [x for v in views for x in (
-        v.h.volume.tokens_per_month if v.h.volume else None, v.h.break_even.value,
-        v.h.capacity) if x]
-    if not marks:
-        marks = [1e6, 1e9]
+        v.h.volume.tokens_per_month if v.h.volume else None, v.h.break_even.value) if x]
+    marks = marks or [1e6, 1e9]
+    top = max(marks) * 100  # a capacity far beyond the rest would squash them to one side
+    marks += [c for v in views if (c := v.h.capacity) and c < top]
     return 10 ** math.floor(math.log10(min(marks)) - 1), 10 ** math.ceil(math.log10(max(marks)) + 1)
 
 
