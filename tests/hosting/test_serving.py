@@ -105,3 +105,17 @@ def test_probe_on_a_server_sends_concurrent_requests_and_reads_usage():
     assert all(b["max_tokens"] == 7 and b["temperature"] == 0 for b in sent)
     # the probe's requests are not counted with the audit's (its token counting may be)
     assert backend.usage.requests <= len(server.requests) - 4
+
+
+def test_a_dry_run_through_the_python_api_fills_the_block():
+    import alignaudit
+
+    # 1B tokens at 400:200 through an API at $1/M in, $2/M out: (400 * 1 + 200 * 2) / 600 =
+    # $1.333/M -> $1,333.33; self-hosted $1 * 730 = $730 on one machine
+    result = alignaudit.audit(model="x", backend="fake", limit=10, generate=False,
+                              price_per_hour=1.0, api_price="1,2", volume="1B tokens/month",
+                              measure_serving=True, serving_requests=2)
+    hosting = result.models[0].hosting
+    assert hosting is not None and hosting.serving is not None
+    assert hosting.api.value == pytest.approx(1333.333, rel=1e-6)
+    assert hosting.serving.n_requests == 2 and hosting.cheaper == "self-hosted"
