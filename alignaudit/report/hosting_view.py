@@ -158,6 +158,10 @@ def _lines(ax: Any, v: HostingView, xs: list[float]) -> list[float]:
         ys = [api_at(x, h.api_price, h.prompt_tokens, h.answer_tokens) for x in xs]
         ax.plot(xs, ys, color=v.col.colour, lw=1.5, ls=(0, (5, 3)), label=f"{v.col.label}: API")
         drawn += ys
+    for figure in (h.self_hosted, h.api):  # each bill at your volume, on its line
+        if figure.value is not None and h.volume is not None:
+            ax.plot([h.volume.tokens_per_month], [figure.value], "s", ms=5, zorder=4,
+                    color=v.col.colour, markeredgecolor="white", mew=1)
     if h.break_even.value is not None and h.price_per_hour:
         x = h.break_even.value
         y = self_hosted_at(x, h.price_per_hour, h.capacity)
