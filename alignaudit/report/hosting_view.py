@@ -49,8 +49,8 @@ def tokens(value: float | None, unit: str = "tokens/month") -> str:
 
 def shown(figure: Figure) -> str:
     """A figure in words with its unit, or why there is none."""
-    if figure.value is None:
-        return f"no figure: {figure.reason}"
+    if figure.value is None:  # a volume that does not exist is "none"; a bill unknown
+        return f"{'none' if figure.unit == 'tokens/month' else 'no figure'}: {figure.reason}"
     return money(figure.value) if figure.unit == "$/month" else tokens(figure.value, figure.unit)
 
 
