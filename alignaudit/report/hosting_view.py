@@ -146,15 +146,38 @@ def _span(views: Sequence[HostingView]) -> tuple[float, float]:
     return 10 ** math.floor(math.log10(min(marks)) - 1), 10 ** math.ceil(math.log10(max(marks)) + 1)
 
 
-def _lines(ax: Any, v: HostingView, xs: list[float]) -> list[float]:
-    """Draw one model's self-hosted (solid, stepped) and API (dashed) lines; their values."""
+def _api_key(h: Hosting) -> tuple[Any, ...] | None:
+    """What an API line depends on; None when there is no API line."""
+    if api_reason(h.api_price) is not None:
+        return None
+    return (h.api_price, h.prompt_tokens, h.answer_tokens)
+
+
+def _shared_api(ax: Any, views: Sequence[HostingView], xs: list[float]) -> list[float]:
+    """One API line for the candidates whose API lines would coincide (same prices and mix),
+    in grey and named for them all, so that none hides another; their values."""
+    keys = [_api_key(v.h) for v in views]
+    shared = keys[0] if len(views) > 1 and keys[0] is not None and len(set(keys)) == 1 else None
+    if shared is None:
+        return []
+    h = views[0].h
+    assert h.api_price is not None
+    ys = [api_at(x, h.api_price, h.prompt_tokens, h.answer_tokens) for x in xs]
+    ax.plot(xs, ys, color=charts.MUTED, lw=1.5, ls=(0, (5, 3)),
+            label="API (" + ", ".join(v.col.label for v in views) + ")")
+    return ys
+
+
+def _lines(ax: Any, v: HostingView, xs: list[float], api: bool = True) -> list[float]:
+    """Draw one model's self-hosted (solid, stepped) and, with ``api``, API (dashed) lines;
+    their values."""
     h, drawn = v.h, []
     if hardware_reason(h.price_per_hour) is None and h.price_per_hour:
         ys = [self_hosted_at(x, h.price_per_hour, h.capacity) for x in xs]
         ax.plot(xs, ys, color=v.col.colour, lw=1.8, drawstyle="steps-post",
                 label=f"{v.col.label}: self-hosted")
         drawn += ys
-    if api_reason(h.api_price) is None and h.api_price:
+    if api and api_reason(h.api_price) is None and h.api_price:
         ys = [api_at(x, h.api_price, h.prompt_tokens, h.answer_tokens) for x in xs]
         ax.plot(xs, ys, color=v.col.colour, lw=1.5, ls=(0, (5, 3)), label=f"{v.col.label}: API")
         drawn += ys
@@ -181,7 +204,9 @@ def cost_chart(views: Sequence[HostingView], key: str = "cost") -> str:
 
         fig = MplFigure(figsize=(9.2, 3.8), dpi=72)
         ax = fig.subplots()
-        values = [y for v in views for y in _lines(ax, v, xs) if y > 0]
+        shared = _shared_api(ax, views, xs)
+        values = [y for v in views for y in _lines(ax, v, xs, api=not shared) if y > 0]
+        values += [y for y in shared if y > 0]
         if not values:
             return ""
         volumes = sorted({v.h.volume.tokens_per_month for v in views if v.h.volume})

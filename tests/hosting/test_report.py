@@ -66,6 +66,7 @@ def test_a_comparison_page_shows_both_candidates():
     assert "model-a" in head and "model-b" in head
     svg = re.search(r"<svg.*?</svg>", section, re.S).group(0)
     assert "model-a: self-hosted" in svg and "model-b: self-hosted" in svg
+    assert "API (model-a, model-b)" in svg  # the same prices: one line, named for both
     assert "$2,920/month" in section  # $4 * 730
     assert "not measured (run with --measure-serving)" in section
 
