@@ -134,3 +134,17 @@ def test_bad_options_name_the_option():
         RunConfig.for_run(models=["x"], hosting={"api_price": "cheap"})
     with pytest.raises(UsageError, match="--volume"):
         RunConfig.for_run(models=["x"], hosting={"volume": "a lot"})
+
+
+def test_results_written_before_the_hosting_block_still_load(tmp_path):
+    import json
+
+    from alignaudit.result import dumps, load
+
+    data = json.loads(dumps(_result("model-a", 0.5)))
+    del data["config"]["hosting"]  # what a results.json of an earlier version holds
+    del data["models"][0]["hosting"]
+    (tmp_path / "old.json").write_text(json.dumps(data))
+    old = load(tmp_path / "old.json")
+    assert old.models[0].hosting is None and old.config.hosting == HostingSettings()
+    assert 'id="hosting"' not in report.render(old, rendered_at=STAMP)
