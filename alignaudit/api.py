@@ -19,6 +19,7 @@ from pydantic import AliasChoices
 from alignaudit import result as saved
 from alignaudit._util.errors import UsageError
 from alignaudit.config import FLAT_ORDER, NESTED, DataSettings, RunConfig
+from alignaudit.hosting.settings import HostingSettings
 
 log = logging.getLogger("alignaudit")
 
@@ -120,6 +121,9 @@ def run_config(model: str | Sequence[str] | None, probes: str | Sequence[str] | 
         raise UsageError(f"audit(): {', '.join(sorted(on_data))} describe data=; pass data= "
                          "(your documents) too.")
     run = {k: v for k, v in options.items() if k in RUN_OPTIONS}
+    hosting = {k: run.pop(k) for k in list(run) if k in HostingSettings.model_fields}
+    if hosting:  # api_price=, volume=, measure_serving=, ... by name, like the CLI's options
+        run["hosting"] = {**run.get("hosting", {}), **hosting}
     paths = [data] if isinstance(data, str | Path) else list(data or [])
     return RunConfig.for_run(
         models=[model] if isinstance(model, str) else list(model or []),
@@ -145,6 +149,7 @@ def _option_names() -> tuple[frozenset[str], frozenset[str]]:
     """Names ``audit`` accepts for the run (flat, as in results.json) and for the data."""
     run = {n for n in FLAT_ORDER if n not in ("models", "probes", "data", "command")}
     run |= {n for settings in NESTED.values() for n in settings.model_fields}
+    run |= set(HostingSettings.model_fields)
     on_data = set()
     for name, field in DataSettings.model_fields.items():
         on_data.add(name)

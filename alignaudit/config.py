@@ -41,6 +41,7 @@ from alignaudit.backends.hf.options import HFSettings
 from alignaudit.backends.openai.options import ServerSettings
 from alignaudit.backends.registry import BACKENDS, BackendKind
 from alignaudit.drift.hfsources import path_to_check
+from alignaudit.hosting.settings import HostingSettings
 from alignaudit.judge.conditions import parse as parse_gate
 
 MAX_NEW_TOKENS = 4096
@@ -197,6 +198,7 @@ FLAT_ORDER = (
     "allow_remote_data",
     "allow_pickle", "device_map", "backend", "base_url", "api_key_env", "timeout", "max_retries",
     "concurrency", "api", "price_per_hour", "data", "fail_on", "baseline", "command",
+    "hosting",
 )
 """Keys of the configuration in results.json, in order (schema version 1)."""
 NESTED: dict[str, type[BaseModel]] = {
@@ -228,6 +230,9 @@ class RunConfig(BaseModel):
         "generated from documents) go to a served model on another machine (--backend openai); "
         "without it such a run stops before sending any. Probe prompts (public facts) may go "
         "without it.")
+    hosting: HostingSettings = Field(
+        default_factory=HostingSettings, description="Adopt or rent: --api-price, --volume, "
+        "typical request lengths and the serving probe (--measure-serving).")
     fail_on: list[str] = Field(default_factory=list, description="--fail-on / policy gates.")
     baseline: str | None = Field(default=None, description="--baseline: a saved results.json "
                                  "of another model to compare with and gate on (delta.*).")

@@ -20,6 +20,7 @@ from alignaudit.backends.traffic import EndpointStats
 from alignaudit.compare.verdict import Comparison
 from alignaudit.config import RunConfig
 from alignaudit.drift.section import DataAlignment
+from alignaudit.hosting.estimate import Hosting
 from alignaudit.judge.conditions import GateResult
 from alignaudit.recency.scoring import ProbeResult, SuiteSummary
 from alignaudit.recency.section import RecencyAnalysis
@@ -55,6 +56,10 @@ class ModelAudit(_Model):
     drift: DataAlignment | None = Field(default=None, description="Data alignment (drift).")
     egress: Egress | None = Field(default=None, description="What of the audit left this "
                                   "machine, and for where (None: written before it was kept).")
+    hosting: Hosting | None = Field(
+        default=None, description="Adopt or rent: monthly cost self-hosted and through an API, "
+        "break-even, serving probe (absent in results written before it, or when the run had "
+        "no hosting option). Its serving figures are measured, so they vary between runs.")
 
 
 class Measurement(_Model):

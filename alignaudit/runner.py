@@ -33,6 +33,8 @@ from alignaudit.compare.pairs import compare_models, compare_pair, same_document
 from alignaudit.compare.verdict import Comparison
 from alignaudit.config import RunConfig
 from alignaudit.drift.section import DataAlignment, analyse_data, check_inputs
+from alignaudit.hosting.estimate import Hosting, estimate
+from alignaudit.hosting.probe import measure
 from alignaudit.judge import gates
 from alignaudit.recency.cutoff import DatedScores
 from alignaudit.recency.generated import GENERATED_MARK
@@ -143,7 +145,8 @@ def audit_model(
                       now=date_to_year_fraction(config.as_of), claimed=claimed,
                       documents=documents) if results or documents else None
     audit = ModelAudit(model=info, suites=summaries, probes=results, recency=recency,
-                       drift=drift, egress=egress_record(config, backend, drift, suites))
+                       drift=drift, egress=egress_record(config, backend, drift, suites),
+                       hosting=hosting_section(config, backend, say))
     return audit, measurement
 
 
@@ -191,6 +194,19 @@ def egress_record(config: RunConfig, backend: Backend, drift: DataAlignment | No
                   allowed=config.allow_remote_data, probe_prompts=probes, data=data,
                   documents=fertility.user.n_docs if data.texts and fertility else 0,
                   generated_suites=generated_suites(suites) if probes.texts else [])
+
+
+def hosting_section(config: RunConfig, backend: Backend, say: Say) -> Hosting | None:
+    """Adopt or rent: the serving probe (--measure-serving), then the cost figures."""
+    settings = config.hosting
+    if not (settings.wanted or config.price_per_hour is not None):
+        return None
+    serving, note = None, None
+    if settings.measure_serving:
+        say(f"Serving probe: {settings.serving_requests} generations of "
+            f"{settings.answer_tokens} tokens sent together ...")
+        serving, note = measure(backend, settings)
+    return estimate(settings, config.price_per_hour, serving, note)
 
 
 def dated_documents(drift: DataAlignment | None) -> DatedScores | None:

@@ -104,6 +104,8 @@ class Capabilities(Frozen):
                         "footprint section.")
     journal: bool = Field(default=False, description="Finished work can be journaled, so an "
                           "interrupted run resumes (see `Backend.attach_journal`).")
+    serving: bool = Field(default=False, description="Serves concurrent generations for the "
+                          "serving probe (`--measure-serving`, see `Backend.serve`).")
 
 
 @dataclass
@@ -168,6 +170,28 @@ class Usage:
                 "p90": pct(0.9), "p99": pct(0.99), "max": values[-1]}
 
 
+@dataclass(frozen=True)
+class ServedRequest:
+    """One generation of the serving probe: its tokens (counted by the model's tokenizer, or
+    the server's usage fields) and seconds from sending it to its last token."""
+
+    prompt_tokens: int
+    output_tokens: int
+    seconds: float
+
+
+@dataclass
+class ServingRun:
+    """What the serving probe recorded: every request, and the wall time of the whole probe."""
+
+    requests: list[ServedRequest]
+    wall_seconds: float
+    how: str
+    """How the requests ran, in words (one batch through generate, N concurrent requests)."""
+    token_source: str
+    """Where the token counts came from (the model's tokenizer, the server's usage fields)."""
+
+
 class Unsupported(Exception):
     """A verb the backend does not have (its capabilities say so); a bug in the caller."""
 
@@ -210,6 +234,12 @@ class Backend(ABC):
     def sample(self, prompts: Sequence[str], max_new_tokens: int, seed: int) -> list[str]:
         """A sampled continuation of each prompt, reproducible from ``seed``."""
         raise Unsupported(f"{type(self).__name__} cannot sample (capabilities.sample is False)")
+
+    def serve(self, prompts: Sequence[str], max_new_tokens: int) -> ServingRun:
+        """All ``prompts`` generated at once, as a server would take them (one batch, or
+        concurrent requests), up to ``max_new_tokens`` each, timed; nothing is journaled."""
+        raise Unsupported(f"{type(self).__name__} has no serving probe (capabilities.serving "
+                          "is False)")
 
     def attach_journal(self, journal: Journal) -> None:
         """Journal finished work in ``journal`` and reuse what it already holds."""

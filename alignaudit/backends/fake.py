@@ -12,6 +12,8 @@ It loads nothing and draws no random numbers; every number it returns can be che
   found in the known texts, ``WORD_COST`` per other word; one token per word.
 - **token counts**: one token per started group of four characters of each word.
 - **sampling**: known texts in turn (seed picks the first), else the prompt repeated.
+- **serving probe**: every prompt "answered" with exactly the asked number of tokens, each
+  prompt counted by ``count_tokens``; the seconds are the (tiny) real time it takes.
 
 ``alignaudit run --backend fake --model FILE`` knows the lines of FILE (a ``.txt`` file, one
 text per line); any other ``--model`` name knows nothing, so the audit exercises suites, data,
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import math
 import re
+import time
 import zlib
 from collections.abc import Sequence
 from pathlib import Path
@@ -33,6 +36,8 @@ from alignaudit.backends.base import (
     Loglikelihood,
     ModelInfo,
     Perplexity,
+    ServedRequest,
+    ServingRun,
     Usage,
     cut_at_stop,
 )
@@ -84,7 +89,8 @@ class FakeBackend(Backend):
     @property
     def capabilities(self) -> Capabilities:
         """Everything but a journal (there is no work worth resuming)."""
-        return Capabilities(loglikelihood=True, perplexity=True, sample=True, journal=False)
+        return Capabilities(loglikelihood=True, perplexity=True, sample=True, journal=False,
+                            serving=True)
 
     def knows(self, context: str, continuation: str) -> bool:
         """Whether the context's tail followed by the continuation is in a known text."""
@@ -137,3 +143,12 @@ class FakeBackend(Backend):
         n = len(self.knowledge)
         return [" " + " ".join(self.knowledge[(seed + i) % n].split()[:max_new_tokens])
                 for i in range(len(prompts))]
+
+    def serve(self, prompts: Sequence[str], max_new_tokens: int) -> ServingRun:
+        started = time.perf_counter()
+        records = []
+        for tokens in self.count_tokens(prompts):
+            records.append(ServedRequest(tokens, max_new_tokens, time.perf_counter() - started))
+        return ServingRun(requests=records, wall_seconds=time.perf_counter() - started,
+                          how=f"{len(prompts)} prompts answered in turn (a dry run: no model)",
+                          token_source="the fake's token count")

@@ -17,6 +17,7 @@ from pydantic import BaseModel
 from alignaudit.backends.hf.options import HFSettings
 from alignaudit.backends.openai.options import ServerSettings
 from alignaudit.config import DataSettings, RunConfig, ScoringSettings
+from alignaudit.hosting.settings import HostingSettings
 
 
 def _help(model: type[BaseModel], field: str, served: bool = False) -> str:
@@ -44,7 +45,18 @@ ClaimedCutoff = Annotated[Optional[str], typer.Option(  # noqa: UP045
 AsOf = Annotated[Optional[str], typer.Option(  # noqa: UP045
     help="Date open-ended changing facts count as true up to (default: today).")]
 PricePerHour = Annotated[Optional[float], typer.Option(  # noqa: UP045
-    help="Hardware price per hour, for an estimated cost per million tokens.")]
+    help="Hardware price per hour ($/hour), for an estimated cost per million tokens and the "
+    "self-hosted monthly cost in 'Hosting: adopt or rent'.")]
+
+# --------------------------------------------------------------------------- hosting
+ApiPrice = Annotated[Optional[str], typer.Option(  # noqa: UP045
+    help=_help(HostingSettings, "api_price"))]
+Volume = Annotated[Optional[str], typer.Option(  # noqa: UP045
+    help=_help(HostingSettings, "volume"))]
+PromptTokens = Annotated[int, typer.Option(help=_help(HostingSettings, "prompt_tokens"))]
+AnswerTokens = Annotated[int, typer.Option(help=_help(HostingSettings, "answer_tokens"))]
+MeasureServing = Annotated[bool, typer.Option(help=_help(HostingSettings, "measure_serving"))]
+ServingRequests = Annotated[int, typer.Option(help=_help(HostingSettings, "serving_requests"))]
 
 # --------------------------------------------------------------------------- backends
 Backend = Annotated[str, typer.Option(
@@ -123,3 +135,6 @@ LogTo = Annotated[list[str], typer.Option(
 DATA_FIELDS = ("text_column", "date_column", "split", "sample", "reference", "reference_size",
                "embedder", "permutations", "model_docs", "save_embeddings")
 """Parameters that belong to the data section (``RunConfig.data``) rather than the run."""
+HOSTING_FIELDS = ("api_price", "volume", "prompt_tokens", "answer_tokens", "measure_serving",
+                  "serving_requests")
+"""Parameters that belong to the hosting section (``RunConfig.hosting``)."""

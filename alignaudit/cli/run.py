@@ -38,6 +38,12 @@ def run(
     api: opt.Api = None,
     allow_remote_data: opt.AllowRemoteData = False,
     price_per_hour: opt.PricePerHour = None,
+    api_price: opt.ApiPrice = None,
+    volume: opt.Volume = None,
+    prompt_tokens: opt.PromptTokens = 400,
+    answer_tokens: opt.AnswerTokens = 200,
+    measure_serving: opt.MeasureServing = False,
+    serving_requests: opt.ServingRequests = 16,
     data: opt.Data = [],  # noqa: B006
     text_column: opt.TextColumn = None,
     date_column: opt.DateColumn = None,
@@ -70,6 +76,7 @@ def build_config(params: dict[str, Any]) -> Any:
     models = params.pop("model", [])
     paths = params.pop("data", [])
     data = {name: params.pop(name) for name in opt.DATA_FIELDS if name in params}
+    hosting = {name: params.pop(name) for name in opt.HOSTING_FIELDS if name in params}
     policy = params.pop("policy", None)
     fail_on = list(params.pop("fail_on", [])) + (load_policy(policy) if policy is not None else [])
     if not params.get("generate", True):
@@ -79,5 +86,5 @@ def build_config(params: dict[str, Any]) -> Any:
     if params.get("baseline") is not None:
         params["baseline"] = str(params["baseline"])
     return RunConfig.for_run(
-        **params, models=models, fail_on=fail_on, command=command_line(),
+        **params, models=models, fail_on=fail_on, command=command_line(), hosting=hosting,
         data={"paths": [str(p) for p in paths], **data} if paths else None)

@@ -27,6 +27,9 @@ METRIC_KINDS: dict[str, tuple[MetricKind, str]] = {
     "believed_year": ("number", "The year whose world the answers match."),
     "drift": ("level", "Drift level: low, moderate or high."),
     "novel_terms": ("number", "Terms in your data new to the model."),
+    "monthly_cost": ("number", "$/month at --volume, the cheaper of self-hosted and API."),
+    "monthly_cost_self_hosted": ("number", "$/month at --volume on --price-per-hour hardware."),
+    "monthly_cost_api": ("number", "$/month at --volume at --api-price."),
 }
 """Every metric a gate may name: its kind and what it is (the table that reads them from an
 audit, :data:`alignaudit.judge.metrics.METRICS`, has the same names)."""

@@ -89,9 +89,28 @@ def _novel_terms(audit: ModelAudit) -> Reading | None:
     return None if found is None else Reading(value=float(found.n_novel), shown=str(found.n_novel))
 
 
+def _cost(which: str) -> Callable[[ModelAudit], Reading | None]:
+    """A monthly cost of the hosting section (``monthly_cost``: the cheaper known bill)."""
+
+    def read_cost(audit: ModelAudit) -> Reading | None:
+        if audit.hosting is None:
+            return None
+        figure = getattr(audit.hosting, which)
+        if figure.value is None:
+            return None
+        where = "" if which != "monthly_cost" else (
+            " (self-hosted)" if figure is audit.hosting.self_hosted else " (API)")
+        return Reading(value=figure.value, shown=f"${figure.value:,.2f}/month{where}",
+                       detail="; ".join(figure.assumptions))
+
+    return read_cost
+
+
 READERS: dict[str, Callable[[ModelAudit], Reading | None]] = {
     "cutoff": _cutoff, "recency_accuracy": _accuracy, "confabulation": _confabulation,
     "believed_year": _believed, "drift": _drift, "novel_terms": _novel_terms,
+    "monthly_cost": _cost("monthly_cost"), "monthly_cost_self_hosted": _cost("self_hosted"),
+    "monthly_cost_api": _cost("api"),
 }
 METRICS: dict[str, Metric] = {name: Metric(name, kind, description, READERS[name])
                               for name, (kind, description) in METRIC_KINDS.items()}

@@ -3,5 +3,5 @@ formats, the Markdown summary and the terminal summary. Reads only the saved res
 torch.
 
 May import: alignaudit._util, alignaudit.judge, alignaudit.result, alignaudit.recency,
-alignaudit.drift, alignaudit.compare.
+alignaudit.drift, alignaudit.compare, alignaudit.hosting.
 """

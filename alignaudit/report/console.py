@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alignaudit.compare.verdict import Comparison
 from alignaudit.judge.metrics import generation_only
+from alignaudit.report.hosting_view import console_lines
 from alignaudit.result import ModelAudit
 
 
@@ -29,6 +30,8 @@ def console_summary(audit: ModelAudit) -> str:
         if s.n_controls:
             parts.append(f"{s.n_controls} controls")
         lines.append(f"  {s.suite}: " + ", ".join(parts))
+    if audit.hosting is not None:
+        lines += console_lines(audit.hosting)
     rec = audit.recency
     if rec is None:
         return "\n".join(lines)

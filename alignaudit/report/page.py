@@ -46,6 +46,7 @@ from alignaudit.report.format import (
     weblink,
     when,
 )
+from alignaudit.report.hosting_view import hosting_page, serving_text
 from alignaudit.result import AuditResult, Measurement, atomic_write
 
 
@@ -264,6 +265,7 @@ def context(result: AuditResult | Sequence[AuditResult], thresholds: Thresholds 
         "controls": control_rows(cols, rows),
         "footprints": [footprint(c, price) for c in cols],
         "drift": drift_page(cols),
+        "hosting": hosting_page(cols),
         "gates": [g for run in runs for g in run.gates],
         "comparison": comparison or comparison_for(runs),
         "thresholds": limits, "numbers": method_numbers(cols),
@@ -290,7 +292,8 @@ def render_summary(result: AuditResult | Sequence[AuditResult],
     return template.render(r=runs[0], runs=runs, cols=cols, questions=QUESTIONS,
                            title=" vs ".join(c.label for c in cols),
                            gates=[g for run in runs for g in run.gates],
-                           comparison=comparison or comparison_for(runs))
+                           comparison=comparison or comparison_for(runs),
+                           hosting=hosting_page(cols, chart=False), serving_text=serving_text)
 
 
 def write_report(result: AuditResult | Sequence[AuditResult], out_dir: Path,

@@ -24,6 +24,7 @@ from alignaudit.backends.base import (
     Loglikelihood,
     ModelInfo,
     Perplexity,
+    ServingRun,
     Usage,
     cut_at_stop,
 )
@@ -90,8 +91,10 @@ class HFBackend(Backend):
     # ----------------------------------------------------------------- loading
     @property
     def capabilities(self) -> Capabilities:
-        """Everything: log-likelihoods, generation, perplexity, sampling and a resume journal."""
-        return Capabilities(loglikelihood=True, perplexity=True, sample=True, journal=True)
+        """Everything: log-likelihoods, generation, perplexity, sampling, a resume journal and
+        the serving probe."""
+        return Capabilities(loglikelihood=True, perplexity=True, sample=True, journal=True,
+                            serving=True)
 
     @classmethod
     def load(cls, source: ModelSource, options: LoadOptions) -> HFBackend:
@@ -251,6 +254,12 @@ class HFBackend(Backend):
                                                        skip_special_tokens=True)
                 bar.update(len(ids))
         return outputs
+
+    def serve(self, prompts: Sequence[str], max_new_tokens: int) -> ServingRun:
+        """One batch of every prompt through generate (see :mod:`.serving`)."""
+        from alignaudit.backends.hf.serving import serve_batch
+
+        return serve_batch(self, prompts, max_new_tokens)
 
     # ----------------------------------------------------------------- internals
     def _greedy_config(self, max_new_tokens: int) -> Any:

@@ -47,6 +47,7 @@ from alignaudit.backends.base import (
     Loglikelihood,
     ModelInfo,
     Perplexity,
+    ServingRun,
     Usage,
     cut_at_stop,
 )
@@ -161,10 +162,10 @@ class OpenAIBackend(Backend):
     @property
     def capabilities(self) -> Capabilities:
         """Generation always; log-likelihoods and perplexity when the server echoes usable prompt
-        log-probabilities (asked once, on first use); a journal of answered requests; no
-        seeded sampling."""
+        log-probabilities (asked once, on first use); a journal of answered requests; the
+        serving probe; no seeded sampling."""
         scores = self.supports_loglikelihood
-        return Capabilities(loglikelihood=scores, perplexity=scores, journal=True)
+        return Capabilities(loglikelihood=scores, perplexity=scores, journal=True, serving=True)
 
     def attach_journal(self, journal: Journal) -> None:
         """Journal every answered request (settled without a request to the server, so that the
@@ -331,6 +332,12 @@ class OpenAIBackend(Backend):
         out = map_requests(one, prompts, "Generating", self.options)
         self.usage.generate_seconds += time.perf_counter() - started
         return out
+
+    def serve(self, prompts: Sequence[str], max_new_tokens: int) -> ServingRun:
+        """Every prompt as a concurrent request (see :mod:`.serving`); not journaled."""
+        from alignaudit.backends.openai.serving import serve_concurrently
+
+        return serve_concurrently(self, prompts, max_new_tokens)
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         """Exact counts from the server's tokenizer endpoint when it has one; otherwise
