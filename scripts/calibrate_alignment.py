@@ -38,6 +38,7 @@ from alignaudit.drift.calibration import FIGURES, MODEL_VIEW, bands, shown  # no
 from alignaudit.drift.reference import (  # noqa: E402
     GENRE_NAMES,
     MODEL_SAMPLES,
+    ReferencePart,
     general_reference,
     model_samples,
 )
@@ -50,11 +51,16 @@ PANEL = ROOT / "data" / "panel"
 RESULTS = PANEL / "calibration.json"
 DOC = ROOT / "docs" / "alignment.md"
 EMBEDDER_ONLY = "(no model)"
+MODEL_DOCS = 150
+"""Documents per side read through the model (of 200 per genre, and 250 general + 64 samples)."""
 
 
 def settings(genre: str) -> DataSettings:
     return DataSettings(paths=[str(PANEL / f"{genre}.jsonl.gz")], text_column="text",
-                        n_permutations=20)
+                        n_permutations=20, max_model_docs=MODEL_DOCS)
+
+
+_SAMPLES: dict[str, tuple[list[str], ReferencePart]] = {}
 
 
 def reference(genre: str, backend: Backend | None) -> tuple[list[str], ReferenceInfo]:
@@ -64,7 +70,10 @@ def reference(genre: str, backend: Backend | None) -> tuple[list[str], Reference
     texts, part = general_reference(rng, exclude=genre)
     parts = [part]
     if backend is not None:
-        samples, own = model_samples(backend, MODEL_SAMPLES, seed=0)
+        key = backend.info.spec  # drawn once per model: the same samples for every genre
+        if key not in _SAMPLES:
+            _SAMPLES[key] = model_samples(backend, MODEL_SAMPLES, seed=0)
+        samples, own = _SAMPLES[key]
         texts, parts = texts + samples, [part, own]
     return texts, ReferenceInfo(kind="general", source=" + ".join(p.source for p in parts),
                                 why="leave-one-genre-out", n=len(texts), parts=parts)
@@ -137,6 +146,8 @@ def write_doc(table: dict) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--models", nargs="*", default=list(MODELS))
+    parser.add_argument("--no-embedder-only", action="store_true",
+                        help="skip the runs without a model (already in the JSON)")
     parser.add_argument("--from-json", action="store_true")
     parser.add_argument("--journal", type=Path,
                         default=Path.home() / ".cache" / "alignaudit" / "calibration")
@@ -147,7 +158,8 @@ def main() -> None:
 
         args.journal.mkdir(parents=True, exist_ok=True)
         embedder = Embedder.load(None)
-        run_model(None, embedder, args.journal, table)
+        if not args.no_embedder_only:
+            run_model(None, embedder, args.journal, table)
         for spec in args.models:
             run_model(spec, embedder, args.journal, table)
     print(write_doc(table))

@@ -82,8 +82,8 @@ def bands(panel: Mapping[str, Mapping[str, Mapping[str, float]]],
 
 
 def shown(figure: str, value: float) -> str:
-    """'6.4×', '12%'."""
-    return f"{value:.0%}" if UNITS[figure] == "%" else f"{value:.2g}×" if value < 10 \
+    """'6.41×', '12%'."""
+    return f"{value:.0%}" if UNITS[figure] == "%" else f"{value:.3g}×" if value < 100 \
         else f"{value:.0f}×"
 
 

@@ -298,8 +298,12 @@ def drift_line(audit: ModelAudit, t: Thresholds) -> VerdictLine:
             f"with novel terms or {t.fertility_ratio_warn:g}× tokens per word; fail above "
             f"{t.perplexity_ratio_fail:g}× (the whole interval), "
             f"{t.novel_term_share_fail:.0%} or {t.fertility_ratio_fail:g}×.")
-    ratio = read(audit, "perplexity_ratio")
-    return VerdictLine(**base, status=status, headline=", ".join(w.split(" (")[0] for w in words),
+    ratio, terms = read(audit, "perplexity_ratio"), audit.drift.novel_terms
+    short = [f"perplexity {ratio.value:.2g}× the reference" if ratio is not None else "",
+             f"{terms.n_novel} novel terms" if terms is not None else "",
+             found["fertility_ratio"][1] if found.get("fertility_ratio", ("pass",))[0] != "pass"
+             else ""]
+    return VerdictLine(**base, status=status, headline=", ".join(w for w in short if w),
                        sentence=f"Through the model: {'; '.join(words)}.{panel} {rule} {evidence}",
                        value=ratio.value if ratio is not None else None)
 

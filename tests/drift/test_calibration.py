@@ -56,7 +56,8 @@ ROWS = {"changelogs": {"perplexity_ratio": 4.1}, "python": {"perplexity_ratio": 
 @pytest.mark.parametrize(("value", "words"), [
     (6.4, "between release notes (4.1×) and Python source (9.8×)"),
     (0.5, "below every panel genre (lowest: encyclopedia leads 0.8×)"),
-    (12.0, "beyond every panel genre (furthest: Python source 9.8×)")])
+    (12.0, "beyond every panel genre (furthest: Python source 9.8×)"),
+    (4.1, "between release notes (4.1×) and Python source (9.8×)")])
 def test_position_names_the_neighbouring_genres(value, words):
     assert cal.position("perplexity_ratio", value, ROWS) == words
 
