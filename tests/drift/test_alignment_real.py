@@ -25,7 +25,7 @@ FAR = "manpages"
 
 
 def _analyse(backend, embedder, reference, path: Path, **columns: str) -> DataAlignment:
-    settings = DataSettings(paths=[str(path)], sample=40, model_docs=40, n_permutations=20,
+    settings = DataSettings(paths=[str(path)], sample=40, model_docs=30, n_permutations=20,
                             **columns)
     return analyse_data(settings, backend, np.random.default_rng(0), lambda _: None, embedder,
                         reference=reference)
