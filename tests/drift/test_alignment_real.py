@@ -20,7 +20,7 @@ from alignaudit.result import ModelAudit
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
-FAR = "manpages"
+FAR = "changelogs"
 """The real genre furthest from SmolLM2 in the panel (docs/alignment.md)."""
 
 

@@ -26,6 +26,9 @@ def test_band_rule_warns_above_the_upper_quartile_and_fails_beyond_the_furthest(
     band = cal.place_band([1.0, 2.0, 3.0, 4.0, 5.0])
     assert (band.warn, band.fail) == (4.0, 5.0)
     assert cal.place_band([2.0, float("nan"), 1.0]).fail == 2.0
+    # typical real text below the reference itself: the warn edge stays at the reference's value
+    floored = cal.place_band([0.8, 0.85, 0.9, 0.95, 1.8], neutral=1.0)
+    assert (floored.warn, floored.fail) == (1.0, 1.8)
     with pytest.raises(ValueError):
         cal.place_band([])
 
