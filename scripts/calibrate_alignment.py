@@ -34,7 +34,13 @@ sys.path.insert(0, str(ROOT))
 
 from alignaudit.backends.base import Backend  # noqa: E402
 from alignaudit.config import DataSettings  # noqa: E402
-from alignaudit.drift.calibration import FIGURES, MODEL_VIEW, bands, shown  # noqa: E402
+from alignaudit.drift.calibration import (  # noqa: E402
+    FIGURES,
+    MODEL_VIEW,
+    REAL_GENRES,
+    bands,
+    shown,
+)
 from alignaudit.drift.reference import (  # noqa: E402
     GENRE_NAMES,
     MODEL_SAMPLES,
@@ -45,7 +51,7 @@ from alignaudit.drift.reference import (  # noqa: E402
 from alignaudit.drift.section import ReferenceInfo, analyse_data  # noqa: E402
 
 MODELS = ("smollm2-135m", "gemma3-270m")
-REAL = ("encyclopedia", "literary", "python", "changelogs", "legal", "manpages")
+REAL = REAL_GENRES
 GENRES = (*REAL, "tickets")
 PANEL = ROOT / "data" / "panel"
 RESULTS = PANEL / "calibration.json"

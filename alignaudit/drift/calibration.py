@@ -28,6 +28,9 @@ MODEL_VIEW = FIGURES[:3]
 share is read through the embedder and is evidence beside it."""
 UNITS = {"perplexity_ratio": "×", "novel_term_share": "%", "fertility_ratio": "×",
          "out_of_domain_share": "%"}
+REAL_GENRES = ("encyclopedia", "literary", "python", "changelogs", "legal", "manpages")
+"""The panel's real genres: the bands and the positions use these (the made-up demo tickets are
+in the table only)."""
 WARN_QUANTILE = 0.75
 NEUTRAL = {"perplexity_ratio": 1.0, "novel_term_share": 0.0, "fertility_ratio": 1.0,
            "out_of_domain_share": 0.05}
@@ -133,6 +136,7 @@ def measure(perplexity: PerplexityView | None, fertility: FertilityComparison | 
         "out_of_domain_share": novelty.out_of_domain_share if novelty else None,
     }
     alias, rows = panel_row(model) if model else (None, PANEL_EMBEDDER)
+    rows = {g: row for g, row in rows.items() if g in REAL_GENRES}
     positions = {f: position(f, v, rows) for f, v in values.items()
                  if v is not None and np.isfinite(v)}
     return AlignmentFigures(

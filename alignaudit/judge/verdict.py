@@ -237,6 +237,11 @@ def confabulation_line(audit: ModelAudit, t: Thresholds) -> VerdictLine:
 # ------------------------------------------------------------------ drift
 
 
+def times(ratio: float) -> str:
+    """'4.0×', '0.44×'."""
+    return f"{ratio:.1f}×" if ratio >= 1 else f"{ratio:.2g}×"
+
+
 def _band(value: float, warn: float, fail: float, low: float | None = None) -> Status:
     """Fail above ``fail`` (for a figure with an interval: its low end above it), warn above
     ``warn``."""
@@ -250,7 +255,7 @@ def _alignment_statuses(audit: ModelAudit, t: Thresholds) -> dict[str, tuple[Sta
     if (r := read(audit, "perplexity_ratio")) is not None:
         out["perplexity_ratio"] = (
             _band(r.value, t.perplexity_ratio_warn, t.perplexity_ratio_fail, r.low),
-            f"perplexity {r.value:.2g}× the reference ({r.detail})")
+            f"perplexity {times(r.value)} the reference ({r.detail})")
     if (r := read(audit, "novel_term_share")) is not None:
         out["novel_term_share"] = (
             _band(r.value, t.novel_term_share_warn, t.novel_term_share_fail),
@@ -301,7 +306,7 @@ def drift_line(audit: ModelAudit, t: Thresholds) -> VerdictLine:
             f"{t.perplexity_ratio_fail:g}× (the whole interval), "
             f"{t.novel_term_share_fail:.0%} or {t.fertility_ratio_fail:g}×.")
     ratio, terms = read(audit, "perplexity_ratio"), audit.drift.novel_terms
-    short = [f"perplexity {ratio.value:.2g}× the reference" if ratio is not None else "",
+    short = [f"perplexity {times(ratio.value)} the reference" if ratio is not None else "",
              f"{terms.n_novel} novel terms" if terms is not None else "",
              found["fertility_ratio"][1] if found.get("fertility_ratio", ("pass",))[0] != "pass"
              else ""]

@@ -15,7 +15,7 @@ from alignaudit.config import DataSettings
 from alignaudit.drift.section import DataAlignment, analyse_data, load_reference
 from alignaudit.judge.conditions import parse
 from alignaudit.judge.gates import check
-from alignaudit.judge.verdict import Thresholds, drift_line
+from alignaudit.judge.verdict import Thresholds, drift_line, times
 from alignaudit.result import ModelAudit
 
 pytestmark = pytest.mark.integration
@@ -68,7 +68,7 @@ def test_demo_tickets_verdict_cites_the_models_view_with_the_bands_status(audits
     line = drift_line(a, t)
     f = a.drift.figures
     assert f is not None and f.perplexity_ratio is not None and f.novel_term_share is not None
-    assert line.headline.startswith(f"perplexity {f.perplexity_ratio:.2g}× the reference")
+    assert line.headline.startswith(f"perplexity {times(f.perplexity_ratio)} the reference")
     assert f"{f.n_novel_terms} novel terms" in line.headline
     assert f.positions["perplexity_ratio"] in line.sentence
     low = f.perplexity_ratio_ci[0] if f.perplexity_ratio_ci else f.perplexity_ratio

@@ -19,7 +19,7 @@ from alignaudit.drift.section import load_reference
 from alignaudit.judge.verdict import Thresholds
 
 ROOT = Path(__file__).resolve().parents[2]
-REAL = ("encyclopedia", "literary", "python", "changelogs", "legal", "manpages")
+REAL = cal.REAL_GENRES
 
 
 def test_band_rule_warns_above_the_upper_quartile_and_fails_beyond_the_furthest():
@@ -63,6 +63,16 @@ ROWS = {"changelogs": {"perplexity_ratio": 4.1}, "python": {"perplexity_ratio": 
     (4.1, "between release notes (4.1×) and Python source (9.8×)")])
 def test_position_names_the_neighbouring_genres(value, words):
     assert cal.position("perplexity_ratio", value, ROWS) == words
+
+
+def test_positions_leave_out_the_made_up_tickets():
+    from alignaudit.drift.modelview import Fertility, FertilityComparison
+
+    side = Fertility(n_docs=1, n_tokens=1, n_words=1, tokens_per_word=1.0, median_per_doc=1.0)
+    fert = FertilityComparison(user=side, reference=side, ratio=0.83, sentence="")
+    figures = cal.measure(None, fert, None, None, "smollm2-135m")
+    assert figures.panel_model == "smollm2-135m"
+    assert "tickets" not in figures.positions["fertility_ratio"]
 
 
 def test_measure_without_a_model_places_only_the_embedding_figure():

@@ -117,7 +117,7 @@ def test_fit_status_follows_the_perplexity_bands(single, ratio, ci, status):
     t = Thresholds(perplexity_ratio_warn=2.0, perplexity_ratio_fail=3.0)
     line = _line(_fit(single.models[0], ratio, ci), "drift", t)
     assert line.status == status and line.value == ratio
-    assert f"perplexity {ratio:.2g}× the reference" in line.headline
+    assert f"perplexity {ratio:.1f}× the reference" in line.headline
 
 
 def test_embedding_level_alone_does_not_fail_the_fit(single):
