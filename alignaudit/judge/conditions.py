@@ -34,6 +34,17 @@ METRIC_KINDS: dict[str, tuple[MetricKind, str]] = {
 """Every metric a gate may name: its kind and what it is (the table that reads them from an
 audit, :data:`alignaudit.judge.metrics.METRICS`, has the same names)."""
 
+# The data-alignment figures (the model's view of the user's data; the out-of-domain share is
+# the embedding evidence beside it). Bands calibrated on real text: docs/alignment.md.
+METRIC_KINDS.update({
+    "perplexity_ratio": ("number", "Median perplexity on your data / on the reference."),
+    "novel_term_share": ("number", "Share of your documents holding a term new to the model "
+                         "(0 to 1)."),
+    "fertility_ratio": ("number", "Tokens per word on your data / on the reference."),
+    "out_of_domain_share": ("number", "Share of your documents out of the reference's domain "
+                            "(embedding evidence, 0 to 1)."),
+})
+
 CONDITION = re.compile(r"^\s*((?:delta\.)?[a-z_]+)\s*(<=|>=|!=|<|>|=)\s*([^\s]+)\s*$")
 DELTA = "delta."
 

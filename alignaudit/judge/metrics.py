@@ -112,6 +112,40 @@ READERS: dict[str, Callable[[ModelAudit], Reading | None]] = {
     "monthly_cost": _cost("monthly_cost"), "monthly_cost_self_hosted": _cost("self_hosted"),
     "monthly_cost_api": _cost("api"),
 }
+
+
+# ------------------------------------------------------------------ data alignment
+def _perplexity_ratio(audit: ModelAudit) -> Reading | None:
+    ppl = audit.drift.perplexity if audit.drift is not None else None
+    if ppl is None:
+        return None
+    low, high = ppl.ratio_ci
+    return Reading(value=ppl.median_ratio, shown=f"{ppl.median_ratio:.2f}", low=low, high=high,
+                   detail=f"95% CI {low:.2f}-{high:.2f}")
+
+
+def _novel_term_share(audit: ModelAudit) -> Reading | None:
+    found = audit.drift.novel_terms if audit.drift is not None else None
+    share = found.novel_doc_share if found is not None else None
+    return None if share is None else Reading(value=share, shown=f"{share:.3f}",
+                                              detail=f"{found.n_novel} terms" if found else "")
+
+
+def _fertility_ratio(audit: ModelAudit) -> Reading | None:
+    fert = audit.drift.fertility if audit.drift is not None else None
+    return None if fert is None else Reading(value=fert.ratio, shown=f"{fert.ratio:.2f}")
+
+
+def _out_of_domain_share(audit: ModelAudit) -> Reading | None:
+    if audit.drift is None:
+        return None
+    nov = audit.drift.stats.novelty
+    return Reading(value=nov.out_of_domain_share, shown=f"{nov.out_of_domain_share:.3f}",
+                   low=nov.share_ci_low, high=nov.share_ci_high)
+
+
+READERS.update({"perplexity_ratio": _perplexity_ratio, "novel_term_share": _novel_term_share,
+                "fertility_ratio": _fertility_ratio, "out_of_domain_share": _out_of_domain_share})
 METRICS: dict[str, Metric] = {name: Metric(name, kind, description, READERS[name])
                               for name, (kind, description) in METRIC_KINDS.items()}
 """Every metric: its name, kind and description (from :mod:`alignaudit.judge.conditions`) and

@@ -19,14 +19,13 @@ from pydantic import Field
 
 from alignaudit._util.dates import quarter_label as _q
 from alignaudit._util.frozen import Frozen
-from alignaudit.judge.metrics import DRIFT_LEVELS, generation_only, read
+from alignaudit.judge.metrics import generation_only, read
 
 if TYPE_CHECKING:
     from alignaudit.recency.cutoff import CutoffEstimate
     from alignaudit.result import ModelAudit
 
 Status = Literal["pass", "warn", "fail", "info"]
-DriftLevelName = Literal["low", "moderate", "high"]
 QUESTIONS = ("cutoff", "believed_year", "recency_accuracy", "confabulation", "drift",
              "novel_terms", "remote_code", "data_egress")
 """Question ids, in page order; the same names as the ``--fail-on`` metrics (remote_code and
@@ -52,10 +51,27 @@ class Thresholds(Frozen):
     max_confabulation: float = Field(
         default=0.25, ge=0, le=1, description="Warn above this share of fabricated events "
         "'recognised'; fail when even the lower end of its 95% interval is above it.")
-    drift_warn_level: DriftLevelName = Field(
-        default="moderate", description="Warn at this drift level or above.")
-    drift_fail_level: DriftLevelName = Field(
-        default="high", description="Fail at this drift level or above.")
+    # Alignment bands, placed on the calibration panel (the table in docs/alignment.md, written
+    # by scripts/calibrate_alignment.py on SmolLM2-135M; rule: drift.calibration.BAND_RULE):
+    # warn above the 75% quantile of the real genres' figures (never below the reference's own
+    # value), fail above the furthest real genre. tests/drift/test_calibration.py checks these
+    # numbers against the rule applied to drift.calibration.PANEL.
+    perplexity_ratio_warn: float = Field(
+        default=2.37, gt=0, description="Warn when the model's median perplexity on your data "
+        "is more than this many times its perplexity on the reference.")
+    perplexity_ratio_fail: float = Field(
+        default=5.58, gt=0, description="Fail when even the low end of the ratio's 95% interval "
+        "is above this.")
+    novel_term_share_warn: float = Field(
+        default=0.48, ge=0, le=1, description="Warn when more than this share of your documents "
+        "hold a term new to the model.")
+    novel_term_share_fail: float = Field(
+        default=0.52, ge=0, le=1, description="Fail above this share.")
+    fertility_ratio_warn: float = Field(
+        default=1.0, gt=0, description="Warn when the tokenizer needs more than this many times "
+        "the reference's tokens per word.")
+    fertility_ratio_fail: float = Field(
+        default=1.76, gt=0, description="Fail above this ratio.")
     novel_terms_warn: int = Field(
         default=10, ge=0, description="Warn when more novel terms than this were found.")
     novel_terms_fail: int | None = Field(
@@ -221,20 +237,82 @@ def confabulation_line(audit: ModelAudit, t: Thresholds) -> VerdictLine:
 # ------------------------------------------------------------------ drift
 
 
+def times(ratio: float) -> str:
+    """'4.0×', '0.44×'."""
+    return f"{ratio:.1f}×" if ratio >= 1 else f"{ratio:.2g}×"
+
+
+def _band(value: float, warn: float, fail: float, low: float | None = None) -> Status:
+    """Fail above ``fail`` (for a figure with an interval: its low end above it), warn above
+    ``warn``."""
+    return "fail" if (value if low is None else low) > fail else "warn" if value > warn \
+        else "pass"
+
+
+def _alignment_statuses(audit: ModelAudit, t: Thresholds) -> dict[str, tuple[Status, str]]:
+    """Each model-view figure measured: its status and how the page words it."""
+    out: dict[str, tuple[Status, str]] = {}
+    if (r := read(audit, "perplexity_ratio")) is not None:
+        out["perplexity_ratio"] = (
+            _band(r.value, t.perplexity_ratio_warn, t.perplexity_ratio_fail, r.low),
+            f"perplexity {times(r.value)} the reference ({r.detail})")
+    if (r := read(audit, "novel_term_share")) is not None:
+        out["novel_term_share"] = (
+            _band(r.value, t.novel_term_share_warn, t.novel_term_share_fail),
+            f"{r.detail} new to the model, in {r.value:.0%} of your documents")
+    if (r := read(audit, "fertility_ratio")) is not None:
+        out["fertility_ratio"] = (_band(r.value, t.fertility_ratio_warn, t.fertility_ratio_fail),
+                                  f"{r.value:.2f}× the reference's tokens per word")
+    return out
+
+
+def _embedding_evidence(audit: ModelAudit) -> str:
+    drift = audit.drift
+    if drift is None:
+        return ""
+    nov = drift.stats.novelty
+    where = drift.figures.positions.get("out_of_domain_share") if drift.figures else None
+    return (f"Embedding evidence ({drift.embedder}; shown, not decisive): drift level "
+            f"{drift.level} ({drift.stats.level.decided_by}), {nov.out_of_domain_share:.0%} of "
+            f"your documents out of the reference's domain"
+            + (f", {where} in the calibration panel." if where else "."))
+
+
 def drift_line(audit: ModelAudit, t: Thresholds) -> VerdictLine:
-    base: dict[str, Any] = {"question": "drift", "title": "Drift from your data", "anchor": "drift"}
-    reading = read(audit, "drift")
-    if reading is None:
+    """How well the model fits the user's data, judged through the model's own view (perplexity
+    ratio, novel terms, fertility) against bands calibrated on real text; the embedding tests
+    are evidence beside it and never decide it."""
+    base: dict[str, Any] = {"question": "drift", "title": "Fit to your data", "anchor": "drift"}
+    if audit.drift is None:
         return VerdictLine(**base, status="info", headline="not measured",
                            sentence="No user data was given (--data), so drift was not measured.")
-    level, rank = reading.shown, reading.value
-    status: Status = ("fail" if rank >= DRIFT_LEVELS.index(t.drift_fail_level)
-                      else "warn" if rank >= DRIFT_LEVELS.index(t.drift_warn_level) else "pass")
-    because = f" ({reading.detail})" if reading.detail else ""
-    sentence = (f"Drift between your data and the reference is {level}{because}. Warn at "
-                f"{t.drift_warn_level} or above, fail at {t.drift_fail_level} or above.")
-    return VerdictLine(**base, status=status, headline=f"{level}{because}", sentence=sentence,
-                       value=rank)
+    found = _alignment_statuses(audit, t)
+    evidence = _embedding_evidence(audit)
+    if not found:
+        return VerdictLine(**base, status="info", headline="not judged through a model",
+                           sentence="Not judged: the fit of a model to your data is read through "
+                           "the model (its perplexity, tokenizer and vocabulary), and this run had "
+                           f"none that gave them. {evidence}")
+    status = worst([VerdictLine(**base, status=s, headline="", sentence="")
+                    for s, _ in found.values()])
+    words = [w for _, w in found.values()]
+    positions = audit.drift.figures.positions if audit.drift.figures else {}
+    where = positions.get("perplexity_ratio")
+    panel = (f" In the calibration panel ({audit.drift.figures.panel_model}) the perplexity "
+             f"ratio falls {where}." if where and audit.drift.figures else "")
+    rule = (f"Bands from real text of six genres (docs/alignment.md): warn above "
+            f"{t.perplexity_ratio_warn:g}× perplexity, {t.novel_term_share_warn:.0%} of documents "
+            f"with novel terms or {t.fertility_ratio_warn:g}× tokens per word; fail above "
+            f"{t.perplexity_ratio_fail:g}× (the whole interval), "
+            f"{t.novel_term_share_fail:.0%} or {t.fertility_ratio_fail:g}×.")
+    ratio, terms = read(audit, "perplexity_ratio"), audit.drift.novel_terms
+    short = [f"perplexity {times(ratio.value)} the reference" if ratio is not None else "",
+             f"{terms.n_novel} novel terms" if terms is not None else "",
+             found["fertility_ratio"][1] if found.get("fertility_ratio", ("pass",))[0] != "pass"
+             else ""]
+    return VerdictLine(**base, status=status, headline=", ".join(w for w in short if w),
+                       sentence=f"Through the model: {'; '.join(words)}.{panel} {rule} {evidence}",
+                       value=ratio.value if ratio is not None else None)
 
 
 def novel_terms_line(audit: ModelAudit, t: Thresholds) -> VerdictLine:

@@ -14,7 +14,10 @@ from typing import Any
 from pydantic import BaseModel
 
 from alignaudit._util.fmt import format_p as fmt_p
+from alignaudit.compare.verdict import Comparison
+from alignaudit.drift.calibration import BAND_RULE, FIGURES, MODEL_VIEW, shown
 from alignaudit.drift.section import DataAlignment
+from alignaudit.judge.verdict import Thresholds
 from alignaudit.report.columns import Column
 from alignaudit.report.format import LIST_CAP, cut
 
@@ -47,12 +50,11 @@ DRIFT_TERM_CAP = 20
 """Most novel terms listed per model."""
 _LEVEL_SENTENCE = {
     "low": "To this embedder your documents look like the reference: a classifier can barely "
-           "tell them apart, so the model's pre-training domain covers your data.",
-    "moderate": "Your documents can be told apart from the reference but overlap with it: "
-                "expect the model to be somewhat less at home on your data than on general text.",
-    "high": "A linear classifier tells your documents from the reference easily: expect the "
-            "model to know less about your domain, and to be less fluent in it, than on "
-            "general text.",
+           "tell them apart.",
+    "moderate": "Your documents can be told apart from the reference but overlap with it.",
+    "high": "A linear classifier tells your documents from the reference easily, as it does "
+            "for almost any one genre against a mix; how far that is for the model is what "
+            "the figures above say.",
 }
 
 
@@ -70,6 +72,7 @@ class DriftView:
     pca_svg: str
     ppl_svg: str
     fields: list[tuple[str, str]]  # every scalar field by dotted key, for tracing numbers
+    figures: list[dict[str, Any]]  # the alignment figures, their band and panel position
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,8 @@ class DriftPage:
     novelty_period_svg: str
     caps: dict[str, int]
     score_method: str
+    ranking: list[str]  # models ranked by fit on the same documents (comparisons only)
+    band_rule: str
 
     def __bool__(self) -> bool:
         return bool(self.models)
@@ -175,7 +180,7 @@ def drift_view(col: Column, a: Any, same_as: Column | None) -> DriftView:
     return DriftView(col=col, a=a, anchor=f"drift-{col.key}", same_as=same_as,
                      sentence=level_sentence(a), tests=drift_test_rows(a.stats),
                      data_lines=data_lines(a.data), pca_svg=pca, ppl_svg=ppl_svg,
-                     fields=drift_rows(a))
+                     fields=drift_rows(a), figures=figure_rows(a))
 
 
 def compare_rows(views: Sequence[DriftView]) -> list[tuple[str, list[str]]]:
@@ -200,7 +205,10 @@ def compare_rows(views: Sequence[DriftView]) -> list[tuple[str, list[str]]]:
         return f"{f.user.tokens_per_word:.2f} vs {f.reference.tokens_per_word:.2f}" if f else "–"
 
     return [(name, [fn(v) for v in views]) for name, fn in (
-        ("Drift level", lambda v: f"{v.a.level} ({v.a.stats.level.decided_by})"),
+        ("Fit (through the model)", lambda v: f"{v.col.lines['drift'].status}: "
+                                              f"{v.col.lines['drift'].headline}"),
+        ("Drift level (embedding evidence)",
+         lambda v: f"{v.a.level} ({v.a.stats.level.decided_by})"),
         ("Classifier AUC", auc),
         ("Out-of-domain share", lambda v: f"{v.a.stats.novelty.out_of_domain_share:.0%}"),
         ("Reference", lambda v: f"{v.a.reference.kind}: {v.a.reference.source}"),
@@ -210,7 +218,68 @@ def compare_rows(views: Sequence[DriftView]) -> list[tuple[str, list[str]]]:
         ("Perplexity with date", trend))]
 
 
-def drift_page(cols: Sequence[Column]) -> DriftPage:
+FIGURE_NAMES = {
+    "perplexity_ratio": "Perplexity, yours / reference",
+    "novel_term_share": "Documents holding a novel term",
+    "fertility_ratio": "Tokens per word, yours / reference",
+    "out_of_domain_share": "Out-of-domain share (embedding evidence)",
+}
+
+
+def _edges(figure: str, t: Thresholds) -> tuple[float, float] | None:
+    if figure not in MODEL_VIEW:
+        return None
+    return getattr(t, f"{figure}_warn"), getattr(t, f"{figure}_fail")
+
+
+def figure_rows(a: Any, t: Thresholds | None = None) -> list[dict[str, Any]]:
+    """The alignment figures measured, each with its band (model-view figures) and where it
+    falls in the calibration panel."""
+    f = a.figures
+    if f is None:
+        return []
+    t = t or Thresholds()
+    rows = []
+    for name in FIGURES:
+        value = getattr(f, name)
+        if value is None:
+            continue
+        edges = _edges(name, t)
+        low = f.perplexity_ratio_ci[0] if name == "perplexity_ratio" and \
+            f.perplexity_ratio_ci else value
+        band = "" if edges is None else "fail" if low > edges[1] else \
+            "warn" if value > edges[0] else "pass"
+        ci = ""
+        if name == "perplexity_ratio" and f.perplexity_ratio_ci:
+            ci = " ({}–{})".format(*(shown(name, x) for x in f.perplexity_ratio_ci))
+        extra = f", {f.n_novel_terms} terms" if name == "novel_term_share" and \
+            f.n_novel_terms is not None else ""
+        rows.append({"name": FIGURE_NAMES[name], "metric": name,
+                     "value": shown(name, value) + ci + extra, "band": band,
+                     "edges": "evidence only" if edges is None else
+                     f"warn > {shown(name, edges[0])}, fail > {shown(name, edges[1])}",
+                     "position": f.positions.get(name, "")})
+    return rows
+
+
+def ranking(comparison: Comparison | None) -> list[str]:
+    """The perplexity findings of every pair that read the same documents, the model that fits
+    best first (most pairs led, then fewest lost)."""
+    if comparison is None:
+        return []
+    pairs = [p for p in comparison.pairs if p.perplexity is not None]
+    found = [f for p in pairs for f in p.findings if f.question == "fits your documents better"]
+    if not found:
+        return []
+    names = {n for p in pairs for n in (p.a, p.b)}
+    led = {n: sum(f.leader == n for f in found) for n in names}
+    order = sorted(names, key=lambda n: (-led[n], n))
+    head = (f"Fit to your documents, ranked on the same documents: {' > '.join(order)} "
+            "(paired perplexity ratios; a model ahead finds the documents less surprising).")
+    return [head] + [f.words for f in found]
+
+
+def drift_page(cols: Sequence[Column], comparison: Comparison | None = None) -> DriftPage:
     """Everything the drift section shows, for every model that has a drift result."""
     from alignaudit.drift.modelview import SCORE_METHOD
     from alignaudit.report import charts
@@ -238,5 +307,5 @@ def drift_page(cols: Sequence[Column]) -> DriftPage:
              for v in nov], "median novelty\n(cosine distance)", "nov-period", lines=lines,
             named=len(views) > 1),
         caps={"docs": DRIFT_DOC_CAP, "terms": DRIFT_TERM_CAP, "scatter": charts.SCATTER_POINTS},
-        score_method=SCORE_METHOD,
+        score_method=SCORE_METHOD, ranking=ranking(comparison), band_rule=BAND_RULE,
     )

@@ -248,6 +248,7 @@ def context(result: AuditResult | Sequence[AuditResult], thresholds: Thresholds 
     groups = probe_groups(rows, len(cols))
     series = [charts.Series(c.label, c.colour, c.audit.recency) for c in cols]
     price = runs[0].config.price_per_hour
+    found = comparison or comparison_for(runs)  # computed once: the drift ranking reads it too
     return {
         "r": runs[0], "runs": runs, "cols": cols, "questions": QUESTIONS,
         "title": " vs ".join(c.label for c in cols) or "no model",
@@ -264,10 +265,10 @@ def context(result: AuditResult | Sequence[AuditResult], thresholds: Thresholds 
         "changing": changing_rows(cols, {f"{r.key[0]}/{r.key[1]}": r for r in rows}),
         "controls": control_rows(cols, rows),
         "footprints": [footprint(c, price) for c in cols],
-        "drift": drift_page(cols),
+        "drift": drift_page(cols, found),
         "hosting": hosting_page(cols),
         "gates": [g for run in runs for g in run.gates],
-        "comparison": comparison or comparison_for(runs),
+        "comparison": found,
         "thresholds": limits, "numbers": method_numbers(cols),
         "conf_thresholds": [_threshold(c) for c in cols],
         "caps": {"probes": PROBE_ROW_CAP, "group": GROUP_ROW_CAP, "list": LIST_CAP},

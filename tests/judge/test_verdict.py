@@ -94,12 +94,52 @@ def test_believed_year_status(single, year, status):
     assert _line(_with(single.models[0], believed=bel), "believed_year").status == status
 
 
-@pytest.mark.parametrize(("level", "status"), [("low", "pass"), ("moderate", "warn"),
-                                               ("high", "fail")])
-def test_drift_status(single, level, status):
-    audit = single.models[0].model_copy(update={"drift": alignment_for(
-        n_user=60, n_ref=60).model_copy(update={"level": level})})
-    assert _line(audit, "drift").status == status
+def _fit(base: ModelAudit, ratio: float, ci: tuple[float, float], level: str = "high",
+         share: float = 0.05, fertility: float = 1.0) -> ModelAudit:
+    """An audit whose alignment has this perplexity ratio (and interval), embedding level,
+    novel-term document share and fertility ratio."""
+    a = alignment_for(n_user=60, n_ref=60)
+    assert a.perplexity is not None and a.novel_terms is not None and a.fertility is not None
+    return base.model_copy(update={"drift": a.model_copy(update={
+            "level": level,
+            "perplexity": a.perplexity.model_copy(update={"median_ratio": ratio,
+                                                          "ratio_ci": ci}),
+            "novel_terms": a.novel_terms.model_copy(update={"novel_doc_share": share}),
+            "fertility": a.fertility.model_copy(update={"ratio": fertility})})})
+
+
+@pytest.mark.parametrize(("ratio", "ci", "status"), [
+    (1.1, (0.9, 1.3), "pass"),    # about as surprising as the reference
+    (2.5, (2.2, 2.9), "warn"),    # above the warn band, interval under the fail band
+    (3.5, (2.8, 4.0), "warn"),    # beyond the fail band, but the interval reaches under it
+    (4.0, (3.5, 4.5), "fail")])   # the whole interval beyond the fail band
+def test_fit_status_follows_the_perplexity_bands(single, ratio, ci, status):
+    t = Thresholds(perplexity_ratio_warn=2.0, perplexity_ratio_fail=3.0)
+    line = _line(_fit(single.models[0], ratio, ci), "drift", t)
+    assert line.status == status and line.value == ratio
+    assert f"perplexity {ratio:.1f}× the reference" in line.headline
+
+
+def test_embedding_level_alone_does_not_fail_the_fit(single):
+    """A 'high' embedding drift level (AUC near 1 for almost any genre) is evidence only."""
+    line = _line(_fit(single.models[0], 1.0, (0.9, 1.1), level="high"), "drift")
+    assert line.status == "pass" and "Embedding evidence" in line.sentence
+
+
+def test_novel_terms_and_fertility_enter_the_fit(single):
+    t = Thresholds(novel_term_share_warn=0.2, novel_term_share_fail=0.4,
+                   fertility_ratio_warn=1.2, fertility_ratio_fail=1.5)
+    m = single.models[0]
+    assert _line(_fit(m, 1.0, (0.9, 1.1), share=0.5), "drift", t).status == "fail"
+    assert _line(_fit(m, 1.0, (0.9, 1.1), share=0.3), "drift", t).status == "warn"
+    assert _line(_fit(m, 1.0, (0.9, 1.1), fertility=1.6), "drift", t).status == "fail"
+
+
+def test_fit_without_a_model_is_not_judged(single):
+    a = alignment_for(n_user=60, n_ref=60, model=False).model_copy(update={"level": "high"})
+    line = _line(single.models[0].model_copy(update={"drift": a}), "drift")
+    assert line.status == "info" and "not judged" in line.headline
+    assert "drift level high" in line.sentence
 
 
 def test_thresholds_change_the_status(single):
