@@ -17,7 +17,7 @@ OUT=${1:-audit-hosting}
 PORT=${PORT:-18431}
 VENV=$(cd "$(dirname "$PY")/.." && pwd)
 HOSTING=(--probes recency --limit 40 --measure-serving --price-per-hour 0.50
-         --api-price 0.15,0.60 --volume "20M tokens/month" --fail-on "monthly_cost>5000")
+         --api-price 1.00,3.00 --volume "300M tokens/month" --fail-on "monthly_cost>5000")
 mkdir -p "$OUT"
 
 # 1. through transformers (the hf backend): the serving probe is one batch through generate
