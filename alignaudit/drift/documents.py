@@ -70,6 +70,9 @@ class DataStats(Frozen):
         "no sample was drawn. For a Hugging Face dataset sampled while it was read (--sample "
         "with that dataset as the only --data), the dataset's row count."
     )
+    sampled_while_reading: bool = Field(
+        default=False, description="The sample was drawn from the dataset's rows while they "
+        "were read (so ``sampled_from`` counts rows before cleaning, not documents after it).")
     text_column: str | None = Field(description="Column the text was read from, if any.")
     date_column: str | None = Field(description="Column the dates were read from, if any.")
     max_chars: int = Field(description="Truncation length used.")
@@ -124,7 +127,8 @@ def load_documents(
         )
     docs = _finish(_merge(chunks), files, options, rng, has_dates)
     if chunks[0].population is not None:  # a dataset of which only a random sample was read
-        stats = docs.stats.model_copy(update={"sampled_from": chunks[0].population})
+        stats = docs.stats.model_copy(update={"sampled_from": chunks[0].population,
+                                              "sampled_while_reading": True})
         docs = docs.model_copy(update={"stats": stats})
     return docs
 

@@ -144,8 +144,10 @@ def data_lines(d: Any) -> list[str]:
                                       if len(d.files) > 3 else "")
     cols = ", ".join(f"{k} column {v}" for k, v in (("text", d.text_column),
                                                     ("date", d.date_column)) if v)
-    sample = (f", a random sample of {d.n_kept:,} from {d.sampled_from:,} after cleaning"
-              if d.sampled_from is not None else "")
+    sample = "" if d.sampled_from is None else (
+        f", a random sample of {d.n_kept:,} from the dataset's {d.sampled_from:,} rows, drawn "
+        "while reading" if d.sampled_while_reading else
+        f", a random sample of {d.n_kept:,} from {d.sampled_from:,} after cleaning")
     first = (f"{d.n_read:,} documents read from {files}{f' ({cols})' if cols else ''}; "
              f"{d.n_kept:,} kept{sample}.")
     dropped = [f"{n:,} {what}" for n, what in ((d.n_empty, "empty"), (d.n_duplicates,

@@ -251,6 +251,10 @@ def test_sample_reads_more_rows_when_cleaning_drops_some(tmp_path):
     assert docs.stats.n_kept == 50 and len(set(docs.texts)) == 50
     assert 50 < docs.stats.n_read < 400  # more rows than asked (half are empty), not all
     assert docs.stats.n_empty > 0 and docs.stats.sampled_from == 400
+    assert docs.stats.sampled_while_reading  # 400 rows before cleaning, and the page says so
+    from alignaudit.report.drift_view import data_lines
+
+    assert "from the dataset's 400 rows, drawn while reading" in data_lines(docs.stats)[0]
     assert [int(t.split()[1]) for t in docs.texts] == sorted(int(t.split()[1])
                                                                for t in docs.texts)
     whole = load_documents([str(folder)], DataOptions(text_column="body", sample=1000),
