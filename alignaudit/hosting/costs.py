@@ -147,9 +147,10 @@ def break_even(price_per_hour: float | None, api_price: tuple[float, float] | No
             f"${capacity * rate:,.2f} for those tokens"), said)
     said.append(capacity_note(capacity))
     if capacity and (gaps := cheaper_again(crossing, capacity)) >= 2:
-        upto = "every further machine" if gaps > 1000 else f"the {_ordinal(gaps)} machine"
-        said.append(f"from the 2nd to {upto}, the API is cheaper again for a while just after "
-                    "each machine is added (m × bill / rate lies past (m - 1) × capacity)")
+        which = ("every further machine" if gaps > 1000 else "the 2nd machine" if gaps == 2
+                 else f"each machine from the 2nd to the {_ordinal(gaps)}")
+        said.append(f"just after adding {which}, the API is cheaper again for a while "
+                    "(m × bill / rate lies past (m - 1) × capacity)")
     return Figure(value=crossing, unit=TOKENS_PER_MONTH, assumptions=said)
 
 
