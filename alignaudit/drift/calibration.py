@@ -161,6 +161,15 @@ PANEL: dict[str, dict[str, dict[str, float]]] = {
         "manpages": _row(1.8986, 0.52, 0.8964, 0.045),
         "tickets": _row(3.6955, 0.355, 0.827, 0.285),
     },
+    "gemma3-270m": {
+        "encyclopedia": _row(0.5266, 0.045, 0.9421, 0.83),
+        "literary": _row(2.5415, 0.45, 0.8678, 0.07),
+        "python": _row(0.3595, 0.435, 1.8209, 0.03),
+        "changelogs": _row(5.7703, 0.18, 0.9875, 0.15),
+        "legal": _row(1.7698, 0.11, 0.8417, 0.04),
+        "manpages": _row(1.9856, 0.31, 0.9078, 0.03),
+        "tickets": _row(3.1518, 0.235, 0.8283, 0.195),
+    },
 }
 PANEL_EMBEDDER: dict[str, dict[str, float]] = {
     "encyclopedia": {"out_of_domain_share": 1.0},
