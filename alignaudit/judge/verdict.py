@@ -52,7 +52,8 @@ class Thresholds(Frozen):
         default=0.25, ge=0, le=1, description="Warn above this share of fabricated events "
         "'recognised'; fail when even the lower end of its 95% interval is above it.")
     # Alignment bands, placed on the calibration panel (the table in docs/alignment.md, written
-    # by scripts/calibrate_alignment.py on SmolLM2-135M and Gemma 3 270M; rule: drift.calibration.BAND_RULE):
+    # by scripts/calibrate_alignment.py on SmolLM2-135M and Gemma 3 270M; rule:
+    # drift.calibration.BAND_RULE):
     # warn above the 75% quantile of the real genres' figures (never below the reference's own
     # value), fail above the furthest real genre. tests/drift/test_calibration.py checks these
     # numbers against the rule applied to drift.calibration.PANEL.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alignaudit.compare.verdict import Comparison
 from alignaudit.judge.metrics import generation_only
+from alignaudit.judge.verdict import Thresholds, drift_line
 from alignaudit.report.hosting_view import console_lines
 from alignaudit.result import ModelAudit
 
@@ -30,6 +31,9 @@ def console_summary(audit: ModelAudit) -> str:
         if s.n_controls:
             parts.append(f"{s.n_controls} controls")
         lines.append(f"  {s.suite}: " + ", ".join(parts))
+    if audit.drift is not None:  # the page's "Fit to your data" line, in brief
+        fit = drift_line(audit, Thresholds())
+        lines.append(f"  fit to your data: {fit.status.upper()}: {fit.headline}")
     if audit.hosting is not None:
         lines += console_lines(audit.hosting)
     rec = audit.recency

@@ -255,3 +255,17 @@ def test_size_stays_under_3mb_at_5000_documents():
     assert len(page.encode()) < 3_000_000
     assert len(section.encode()) < 1_000_000
     assert len(POINT.findall(section)) <= 2 * charts.SCATTER_POINTS  # scatter thinned
+
+
+def test_terminal_summary_carries_the_fit_line_of_the_page(dated):
+    """The terminal says what the page's "Fit to your data" line says (status and headline);
+    a run without --data prints no such line."""
+    from alignaudit.judge.verdict import Thresholds, drift_line
+    from alignaudit.report.console import console_summary
+
+    audit = result_with(dated).models[0]
+    fit = drift_line(audit, Thresholds())
+    assert fit.status in ("pass", "warn", "fail", "info") and fit.headline
+    assert f"  fit to your data: {fit.status.upper()}: {fit.headline}" in \
+        console_summary(audit).splitlines()
+    assert "fit to your data" not in console_summary(result_with(None).models[0])
