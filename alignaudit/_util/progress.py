@@ -27,12 +27,15 @@ import time
 import weakref
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from typing import IO, Annotated, Any, Literal, TypeVar
+from functools import cache
+from typing import IO, TYPE_CHECKING, Annotated, Any, Literal, TypeVar
 
 from pydantic import BeforeValidator
-from tqdm import tqdm
 
 from alignaudit._util.errors import UserError
+
+if TYPE_CHECKING:  # tqdm is imported when a meter is made, so the CLI starts without it
+    from tqdm import tqdm
 
 Mode = Literal["bar", "lines", "off"]
 MODES: tuple[Mode, ...] = ("bar", "lines", "off")
@@ -91,12 +94,14 @@ def meter(mode: Mode | bool, desc: str, total: int | None = None, unit: str = "i
           iterable: Iterable[Any] | None = None, stream: IO[str] | None = None) -> tqdm:
     """A tqdm for one step: ``update(n)`` as work finishes and ``close()`` at the end (or use
     it as a context manager, or iterate over it when ``iterable`` is given)."""
+    from tqdm import tqdm
+
     mode = as_mode(mode)
     if mode == "off":
         return tqdm(iterable, total=total, disable=True)
     out = stream if stream is not None else sys.stderr
     if mode == "lines":
-        return _Lines(iterable, out=out, desc=desc, total=total, unit=unit)
+        return _lines_type()(iterable, out=out, desc=desc, total=total, unit=unit)
     from tqdm.auto import tqdm as auto
 
     return auto(iterable, desc=desc, total=total, unit=unit, leave=False, file=out)
@@ -187,45 +192,52 @@ class _Beat:
             self._thread.join()
 
 
-class _Lines(tqdm):
-    """A tqdm that writes one plain line per display, at most every :func:`interval` seconds,
-    and one at the end; a new count each time, except that a step whose counts come slower
-    than :data:`QUIET_INTERVALS` intervals (one long batch) says its count again with the
-    time."""
+@cache
+def _lines_type() -> type[tqdm]:
+    """The line-mode tqdm class (made on first use: tqdm is imported only then)."""
+    from tqdm import tqdm
 
-    monitor_interval = 0  # no monitor thread: there is no bar to redraw
+    class _Lines(tqdm):
+        """A tqdm that writes one plain line per display, at most every :func:`interval` seconds,
+        and one at the end; a new count each time, except that a step whose counts come slower
+        than :data:`QUIET_INTERVALS` intervals (one long batch) says its count again with the
+        time."""
 
-    def __init__(self, iterable: Iterable[Any] | None, out: IO[str], **kwargs: Any) -> None:
-        self._out = out
-        self._shown: float | None = None
-        self._every = interval()
-        super().__init__(iterable, file=_Discard(), mininterval=self._every, miniters=1,
-                         leave=True, **kwargs)
-        self._said = time.monotonic()
-        self._quiet = self._every * QUIET_INTERVALS
-        self._beat = _Beat(self._quiet, self._still) if self._every > 0 else None
+        monitor_interval = 0  # no monitor thread: there is no bar to redraw
 
-    def display(self, msg: str | None = None, pos: int | None = None) -> bool:
-        """A line for the current count (tqdm's clearing and moving, ``msg``, are for
-        terminals and dropped)."""
-        if msg is None and self.n != 0 and self.n != self._shown:
-            self._say()
-        return True
+        def __init__(self, iterable: Iterable[Any] | None, out: IO[str], **kwargs: Any) -> None:
+            self._out = out
+            self._shown: float | None = None
+            self._every = interval()
+            super().__init__(iterable, file=_Discard(), mininterval=self._every, miniters=1,
+                             leave=True, **kwargs)
+            self._said = time.monotonic()
+            self._quiet = self._every * QUIET_INTERVALS
+            self._beat = _Beat(self._quiet, self._still) if self._every > 0 else None
 
-    def close(self) -> None:
-        beat = getattr(self, "_beat", None)  # absent when __init__ failed
-        if beat is not None:
-            beat.stop()
-        super().close()
+        def display(self, msg: str | None = None, pos: int | None = None) -> bool:
+            """A line for the current count (tqdm's clearing and moving, ``msg``, are for
+            terminals and dropped)."""
+            if msg is None and self.n != 0 and self.n != self._shown:
+                self._say()
+            return True
 
-    def _still(self) -> None:
-        if not self.disable and time.monotonic() - self._said >= self._quiet:
-            self._say()
+        def close(self) -> None:
+            beat = getattr(self, "_beat", None)  # absent when __init__ failed
+            if beat is not None:
+                beat.stop()
+            super().close()
 
-    def _say(self) -> None:
-        self._shown, self._said = self.n, time.monotonic()
-        _write(self._out, progress_line(self.desc, self.n, self.total, self.unit,
-                                        self.format_dict["elapsed"]))
+        def _still(self) -> None:
+            if not self.disable and time.monotonic() - self._said >= self._quiet:
+                self._say()
+
+        def _say(self) -> None:
+            self._shown, self._said = self.n, time.monotonic()
+            _write(self._out, progress_line(self.desc, self.n, self.total, self.unit,
+                                            self.format_dict["elapsed"]))
+
+    return _Lines
 
 
 def _write(out: IO[str], line: str) -> None:
