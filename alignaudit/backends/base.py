@@ -162,12 +162,15 @@ class Usage:
         values = sorted(self.latencies)
         if not values:
             return {"n": 0} if self.served else {}
+        return {"n": len(values), "mean": sum(values) / len(values),
+                **{f"p{round(q * 100)}": nearest_rank(values, q) for q in (0.5, 0.9, 0.99)},
+                "max": values[-1]}
 
-        def pct(q: float) -> float:
-            return values[min(len(values) - 1, math.ceil(q * len(values)) - 1)]
 
-        return {"n": len(values), "mean": sum(values) / len(values), "p50": pct(0.5),
-                "p90": pct(0.9), "p99": pct(0.99), "max": values[-1]}
+def nearest_rank(values: Sequence[float], q: float) -> float:
+    """The ``q`` quantile (0 < q <= 1) of sorted ``values`` by the nearest-rank rule: the
+    smallest value with at least ``q`` of the values at or below it."""
+    return values[min(len(values) - 1, max(0, math.ceil(q * len(values)) - 1))]
 
 
 @dataclass(frozen=True)

@@ -12,17 +12,10 @@ between retries are not included. Percentiles are nearest-rank.
 
 from __future__ import annotations
 
-import math
-
 from pydantic import Field
 
 from alignaudit._util.frozen import Frozen
-from alignaudit.backends.base import Usage
-
-
-def nearest_rank(values: list[float], q: float) -> float:
-    """The ``q`` quantile (0 < q <= 1) of sorted ``values`` by the nearest-rank rule."""
-    return values[min(len(values) - 1, max(0, math.ceil(q * len(values)) - 1))]
+from alignaudit.backends.base import Usage, nearest_rank
 
 
 class EndpointStats(Frozen):

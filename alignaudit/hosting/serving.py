@@ -14,10 +14,10 @@ records, so it can be checked by hand.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 from alignaudit._util.frozen import Frozen
+from alignaudit.backends.base import nearest_rank
 from alignaudit.hosting.volume import HOURS_PER_MONTH
 
 FILLER_TEXT = (
@@ -70,12 +70,10 @@ class ServingStats(Frozen):
 
 
 def percentile(values: Sequence[float], q: float) -> float:
-    """Nearest-rank percentile: the smallest value with at least ``q`` of the values at or
-    below it (the rule of ``Usage.latency_summary``)."""
-    ordered = sorted(values)
-    if not ordered:
+    """Nearest-rank percentile of unsorted ``values`` (the rule of the endpoint statistics)."""
+    if not values:
         raise ValueError("no values")
-    return ordered[min(len(ordered) - 1, max(0, math.ceil(q * len(ordered)) - 1))]
+    return nearest_rank(sorted(values), q)
 
 
 def serving_stats(prompt_tokens: Sequence[int], output_tokens: Sequence[int],
