@@ -72,16 +72,36 @@ def date_start_fraction(s: str) -> float:
     return fraction_of(date(nums[0], nums[1], nums[2]))
 
 
-def year_fraction_to_label(x: float, precision: Precision = "quarter") -> str:
-    """Label a fractional year by calendar period: "2020", "2020-Q1" or "2020-03"."""
+def day_of(x: float) -> date:
+    """The calendar day a fractional year falls in (a hair of tolerance, so the first instant
+    of a day computed in floating point stays in that day)."""
     year = math.floor(x)
     days = days_in_year(year)
-    day = date(year, 1, 1) + timedelta(days=min(int((x - year) * days), days - 1))
+    return date(year, 1, 1) + timedelta(days=min(math.floor((x - year) * days + 1e-6), days - 1))
+
+
+def year_fraction_to_label(x: float, precision: Precision = "quarter") -> str:
+    """Label a fractional year by calendar period: "2020", "2020-Q1" or "2020-03"."""
+    day = day_of(x)
     if precision == "year":
-        return f"{year:04d}"
+        return f"{day.year:04d}"
     if precision == "month":
-        return f"{year:04d}-{day.month:02d}"
-    return f"{year:04d}-Q{(day.month - 1) // 3 + 1}"
+        return f"{day.year:04d}-{day.month:02d}"
+    return f"{day.year:04d}-Q{(day.month - 1) // 3 + 1}"
+
+
+def period_starts(lo: float, hi: float, precision: Precision) -> list[float]:
+    """Start of every calendar period overlapping [lo, hi], plus the end of the last."""
+    months = {"month": 1, "quarter": 3, "year": 12}[precision]
+    first = day_of(lo)
+    year, month = first.year, ((first.month - 1) // months) * months + 1
+    starts = []
+    while True:
+        starts.append(fraction_of(date(year, month, 1)))
+        if starts[-1] > hi:
+            return starts
+        month += months
+        year, month = (year + 1, 1) if month > 12 else (year, month)
 
 
 def quarter_label(x: float) -> str:

@@ -1,8 +1,10 @@
 """Effective knowledge cutoff: one change date shared by probe outcomes and dated documents.
 
 Every signal contributes a log marginal likelihood over a common grid of candidate change dates
-(:mod:`alignaudit.recency.signals`); the joint posterior is their sum under a uniform prior on the
-date.
+(:mod:`alignaudit.recency.signals`), and the posterior under a uniform prior on the date combines
+them. With several signals, each one either shows the shared change or none of its own
+(probability ``share_prior`` each, a priori), so a signal that stays flat neither vetoes nor moves
+the date.
 The reported date is the posterior median, the interval an equal-tailed credible interval whose
 level is calibrated in simulation where the data say little (``LevelCalibration``), and
 a minimum-evidence rule says "no estimate", with a reason, when the data cannot support one. The
@@ -15,12 +17,14 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
 from typing import Literal
 
 import numpy as np
+from pydantic import Field
 from scipy import special
 
+from alignaudit._util.dates import Precision, period_starts
+from alignaudit._util.dates import year_fraction_to_label as date_label
 from alignaudit.recency.signals import (
     ChangeGrid,
     ChangeModel,
@@ -33,7 +37,6 @@ from alignaudit.recency.signals import (
     signal_evidence,
 )
 
-Precision = Literal["month", "quarter", "year"]
 TARGET_WIDTH_YEARS = 0.25
 """Width the power note aims for: a 90% interval about one quarter long."""
 WIDTH_EXPONENT = {"step": 1.0, "unclear": 1.0, "decline": 0.5}
@@ -93,6 +96,10 @@ class CutoffSettings(FrozenModel):
     """Level of the interval: the share of true dates it is meant to cover."""
     calibration: LevelCalibration = LevelCalibration()
     """Posterior share reported as that interval (see ``LevelCalibration``)."""
+    share_prior: float = Field(default=0.5, gt=0.0, le=1.0)
+    """With several signals: prior probability that a signal shows the shared change rather
+    than none of its own. The joint model asks for at least one signal to change; 1.0 asks
+    every signal to (the earlier rule, under which flat signals outweigh one that changes)."""
 
 
 class ChangeEstimate(FrozenModel):
@@ -140,6 +147,8 @@ class ChangeEstimate(FrozenModel):
     """Posterior probability that the change falls in each period."""
     verdict: str
     """One plain sentence."""
+    shares: tuple[float, ...] = ()
+    """Posterior probability that each signal shows the change (1.0 for a single signal)."""
 
 
 class JointEstimate(FrozenModel):
@@ -153,6 +162,9 @@ class JointEstimate(FrozenModel):
     """A sentence when two signals' intervals do not overlap; empty otherwise."""
     power_note: str
     """How many probes per period would narrow the interval to about a quarter."""
+    unchanged_note: str = ""
+    """A sentence naming the signals that show no change of their own, when the joint estimate
+    rests on the others; empty otherwise."""
 
 
 @dataclass(frozen=True)
@@ -172,44 +184,7 @@ class _Posterior:
     weights: np.ndarray  # posterior probability of each grid candidate
     spread: float  # width of the central ``confidence`` share / the dated range
     level: float  # the central share reported (after calibration)
-
-
-# ---------------------------------------------------------------------------- calendar
-
-
-def _calendar(x: float) -> date:
-    year = math.floor(x)
-    days = (date(year + 1, 1, 1) - date(year, 1, 1)).days
-    return date(year, 1, 1) + timedelta(days=min(math.floor((x - year) * days + 1e-6), days - 1))
-
-
-def _fraction(day: date) -> float:
-    days = (date(day.year + 1, 1, 1) - date(day.year, 1, 1)).days
-    return day.year + (day - date(day.year, 1, 1)).days / days
-
-
-def date_label(x: float, precision: Precision) -> str:
-    """Calendar label of a fractional year: "2020", "2020-Q1" or "2020-03"."""
-    day = _calendar(x)
-    if precision == "year":
-        return f"{day.year:04d}"
-    if precision == "month":
-        return f"{day.year:04d}-{day.month:02d}"
-    return f"{day.year:04d}-Q{(day.month - 1) // 3 + 1}"
-
-
-def _period_starts(lo: float, hi: float, precision: Precision) -> list[float]:
-    """Start of every calendar period overlapping [lo, hi], plus the end of the last."""
-    months = {"month": 1, "quarter": 3, "year": 12}[precision]
-    first = _calendar(lo)
-    year, month = first.year, ((first.month - 1) // months) * months + 1
-    starts = []
-    while True:
-        starts.append(_fraction(date(year, month, 1)))
-        if starts[-1] > hi:
-            return starts
-        month += months
-        year, month = (year + 1, 1) if month > 12 else (year, month)
+    shares: np.ndarray  # posterior probability that each signal shows the change
 
 
 # ---------------------------------------------------------------------------- posterior
@@ -227,11 +202,28 @@ def _cdf_quantile(cdf: np.ndarray, grid: ChangeGrid, q: float) -> float:
     return float(np.interp(q, np.concatenate([[0.0], cdf]), edges))
 
 
+def _combined(evidence: Sequence[SignalEvidence], share: float
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """Log likelihood ratio, against no change anywhere, of a change at each candidate date
+    that each signal shows with prior probability ``share`` (at least one does), and
+    P(signal shows it | date), shaped (signals, candidates). One signal: its own ratio."""
+    ratio = np.array([ev.loglik - ev.log_null for ev in evidence])
+    if len(evidence) == 1 or share >= 1.0:  # 1.0: every signal must show the change
+        return ratio.sum(axis=0), np.ones_like(ratio)
+    on, off = math.log(share), math.log1p(-share)
+    mixed = np.logaddexp(on + ratio, off)
+    total = mixed.sum(axis=0)
+    none = len(evidence) * off  # log P(no signal changes), which "a change" leaves out
+    some = np.log(-np.expm1(np.minimum(none - total, -1e-300)))  # log P(at least one | data)
+    shown = np.exp(on + ratio - mixed - some)
+    return total + some - math.log(-math.expm1(none)), np.minimum(shown, 1.0)
+
+
 def _posterior(evidence: Sequence[SignalEvidence], grid: ChangeGrid,
                settings: CutoffSettings) -> _Posterior:
-    """Sum the signals' log likelihoods, normalise under a uniform prior on the date; the
+    """Combine the signals (``_combined``), normalise under a uniform prior on the date; the
     interval is the central ``level`` share, calibrated from the plain one's spread."""
-    total = np.sum([ev.loglik for ev in evidence], axis=0)
+    total, shown = _combined(evidence, settings.share_prior)
     norm = special.logsumexp(total)
     weights = np.exp(total - norm)
     cdf = np.minimum(np.cumsum(weights), 1.0)
@@ -245,9 +237,10 @@ def _posterior(evidence: Sequence[SignalEvidence], grid: ChangeGrid,
     spread = (plain[1] - plain[0]) / max(hi - lo, 1e-9)
     level = settings.calibration.level(settings.confidence, spread)
     low, high = central(level)
-    log_bf = float(norm - math.log(len(total)) - sum(ev.log_null for ev in evidence))
+    log_bf = float(norm - math.log(len(total)))
     return _Posterior(median=_cdf_quantile(cdf, grid, 0.5), low=low, high=high, log_bf=log_bf,
-                      weights=weights, spread=spread, level=level)
+                      weights=weights, spread=spread, level=level,
+                      shares=np.minimum(shown @ weights, 1.0))
 
 
 def _date_range(evidence: Sequence[SignalEvidence]) -> tuple[float, float]:
@@ -341,11 +334,13 @@ def estimate_from_evidence(evidence: Sequence[SignalEvidence], grid: ChangeGrid,
                            settings: CutoffSettings) -> ChangeEstimate:
     """The change date from the given signals' evidence (summed), with the evidence rule."""
     post = _posterior(evidence, grid, settings)
-    primary = next((ev for ev in evidence if ev.kind == "probes"), evidence[0])
+    order = np.argsort(-post.shares, kind="stable")  # the shape is read from the signal that
+    primary = next((evidence[i] for i in order if evidence[i].kind == "probes"),  # most surely
+                   evidence[int(order[0])])  # shows the change, probes first
     p_step, fall = _fall_time(primary, post.weights)
     lo, hi = _date_range(evidence)
     precision = _precision(evidence, post.high - post.low)
-    starts = _period_starts(lo, hi, precision)
+    starts = period_starts(lo, hi, precision)
     cdf = np.concatenate([[0.0], np.cumsum(post.weights)])
     edges = np.concatenate([grid.candidates - grid.step / 2, grid.candidates[-1:] + grid.step / 2])
     mass = np.diff(np.interp(starts, edges, cdf))
@@ -362,6 +357,7 @@ def estimate_from_evidence(evidence: Sequence[SignalEvidence], grid: ChangeGrid,
         log_bayes_factor=post.log_bf, date_min=lo, date_max=hi,
         periods=tuple(date_label(s, precision) for s in starts[:-1]),
         period_mass=tuple(float(m) for m in mass), verdict="",
+        shares=tuple(float(x) for x in post.shares),
     )
     return est.model_copy(update={"verdict": _verdict(est)})
 
@@ -404,6 +400,28 @@ def power_note(est: ChangeEstimate, evidence: Sequence[SignalEvidence]) -> str:
             f"the {est.confidence:.0%} interval to about a quarter (width scales as {law}).")
 
 
+SHOWN_ABOVE = 0.75
+"""A signal whose posterior probability of showing the joint change is at least this carries it;
+the power note counts the probes of such signals only."""
+UNCHANGED_BELOW = 0.25
+"""A signal whose posterior probability of showing the joint change is below this is said to
+show no change of its own (the prior is ``CutoffSettings.share_prior``)."""
+
+
+def unchanged_note(joint: ChangeEstimate, labels: Sequence[str]) -> str:
+    """Which signals show no change of their own, so the joint date rests on the others (signal
+    labels are plural nouns: "the recency facts", "your dated documents")."""
+    flat = [(lbl, p) for lbl, p in zip(labels, joint.shares, strict=True) if p < UNCHANGED_BELOW]
+    if joint.status != "estimate" or not flat or len(flat) == len(labels):
+        return ""
+    names = [lbl for lbl, _ in flat]
+    rest = [lbl for lbl, p in zip(labels, joint.shares, strict=True) if p >= UNCHANGED_BELOW]
+    said = ", ".join(names[:-1]) + (" and " if len(names) > 1 else "") + names[-1]
+    odds = ", ".join(f"{p:.0%}" for _, p in flat)
+    return (f"{said[0].upper()}{said[1:]} show no change of their own (probability of sharing "
+            f"it: {odds}), so the date rests on {' and '.join(rest)}.")
+
+
 def estimate_cutoff(signals: Sequence[Signal],
                     settings: CutoffSettings | None = None) -> JointEstimate:
     """Joint change date over all signals, each signal's own, disagreement and power note."""
@@ -415,14 +433,16 @@ def estimate_cutoff(signals: Sequence[Signal],
     own = (tuple(estimate_from_evidence([s], ev.grid, cfg) for s in ev.signals)
            if len(ev.signals) > 1 else (joint,))
     labels = [s.label for s in signals]
+    shown = [e for e, p in zip(ev.signals, joint.shares, strict=True) if p >= SHOWN_ABOVE]
     return JointEstimate(joint=joint, per_signal=own,
                          disagreement=describe_disagreement(own, labels),
-                         power_note=power_note(joint, ev.signals))
+                         power_note=power_note(joint, shown or ev.signals),
+                         unchanged_note=unchanged_note(joint, labels))
 
 
 __all__ = [
     "ChangeEstimate", "ChangeModel", "CutoffSettings", "DocumentScores", "EvidenceRule",
     "JointEstimate", "LevelCalibration", "ProbeOutcomes", "collect_evidence", "date_label",
     "describe_disagreement", "estimate_cutoff", "estimate_from_evidence", "power_note",
-    "width_in_words",
+    "unchanged_note", "width_in_words",
 ]

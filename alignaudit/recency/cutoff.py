@@ -35,7 +35,8 @@ from alignaudit.recency.signals import DocumentScores, ProbeOutcomes
 
 Shape = Literal["step", "decline", "unclear", "flat", "none"]
 METHOD = ("change date: posterior over one shared date with each signal's levels integrated out "
-          "(a step or a linear fall of 0-8 years), median and equal-tailed credible interval, its "
+          "(a step or a linear fall of 0-8 years), each signal showing the change or none of its "
+          "own (prior 1/2 each), median and equal-tailed credible interval, its "
           "level calibrated in simulation when the data say little (docs/validation.md); no "
           "estimate when a change is not supported (log Bayes factor < 1) or the date's central "
           "90% spans most of the dated range")
@@ -82,6 +83,9 @@ class SignalCutoff(Frozen):
     ci_label: str = Field(description='The interval in words, "2021-Q1 to 2022-Q1".')
     width_words: str = Field(description='"known to within ±6 months".')
     verdict: str = Field(description="Its own one-sentence finding.")
+    shares_change: float | None = Field(
+        default=None, description="Posterior probability that this signal shows the joint change "
+        "rather than none of its own (each signal does with prior probability 0.5).")
 
 
 class CutoffEstimate(Frozen):
@@ -135,6 +139,8 @@ class CutoffEstimate(Frozen):
     signals: list[SignalCutoff] = Field(default_factory=list, description="Each signal's own date.")
     disagreement: str = Field(default="", description="Which signals disagree, in words; empty "
                               "when their intervals overlap.")
+    unchanged_note: str = Field(default="", description="Which signals show no change of their "
+                                "own, so the joint date rests on the others; empty otherwise.")
 
 
 def probe_signals(outcomes: Sequence[Outcome]) -> list[ProbeOutcomes]:
@@ -149,14 +155,15 @@ def probe_signals(outcomes: Sequence[Outcome]) -> list[ProbeOutcomes]:
             for suite, group in sorted(by_suite.items())]
 
 
-def _signal(est: ChangeEstimate, signal: ProbeOutcomes | DocumentScores) -> SignalCutoff:
+def _signal(est: ChangeEstimate, signal: ProbeOutcomes | DocumentScores,
+            share: float | None) -> SignalCutoff:
     kind: Literal["probes", "documents"] = ("probes" if isinstance(signal, ProbeOutcomes)
                                             else "documents")
     return SignalCutoff(
         name=signal.name, label=signal.label, kind=kind, n=len(signal.dates), status=est.status,
         cutoff=est.estimate, label_date=est.label, ci_low=est.ci_low, ci_high=est.ci_high,
         ci_label=f"{est.ci_low_label} to {est.ci_high_label}", width_words=est.width_words,
-        verdict=est.verdict)
+        verdict=est.verdict, shares_change=share)
 
 
 def _shape(joint: ChangeEstimate) -> Shape:
@@ -246,9 +253,11 @@ def _from_joint(found: JointEstimate, signals: Sequence[ProbeOutcomes | Document
         "date_min": joint.date_min, "date_max": joint.date_max,
         "difference_years": joint.estimate - claimed if estimated and claimed is not None
         else None,
-        "signals": [_signal(e, s) for e, s in zip(found.per_signal, signals, strict=True)]
+        "signals": [_signal(e, s, p) for e, s, p
+                    in zip(found.per_signal, signals, found.joint.shares, strict=True)]
         if len(signals) > 1 else [],
         "disagreement": found.disagreement,
+        "unchanged_note": "" if found.disagreement else found.unchanged_note,
         "verdict": _verdict(joint, step if isinstance(step, StepFit) else None, claimed,
                             len(signals)),
     })

@@ -50,7 +50,7 @@ def console_summary(audit: ModelAudit) -> str:
         for signal in rec.cutoff.signals:
             own = signal.label_date if signal.status == "estimate" else "no estimate"
             lines.append(f"    {signal.label} alone: {own} ({signal.ci_label}; n={signal.n})")
-        for note in (rec.cutoff.disagreement, rec.cutoff.power_note):
+        for note in (rec.cutoff.disagreement, rec.cutoff.unchanged_note, rec.cutoff.power_note):
             if note and note not in rec.cutoff.verdict:
                 lines.append(f"    {note}")
     if rec.believed is not None:
