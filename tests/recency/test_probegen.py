@@ -32,9 +32,10 @@ SYLLABLES = ["ka", "lo", "mi", "ne", "ru", "ta", "vo", "xe", "zu", "pi", "qua", 
 
 def opts(**changes: object) -> GenerateOptions:
     """Options for small test corpora: no burn-in, no 'too small' threshold, statement
-    probes on (they are off by default)."""
+    probes on (they are off by default), release probes off (tests/recency/
+    test_probegen_releases.py covers them)."""
     return GenerateOptions.model_validate({"burn_in_periods": 0, "min_documents": 1,
-                                           "statements": True, **changes})
+                                           "statements": True, "releases": False, **changes})
 
 
 def pseudo_words(n: int, seed: int = 7) -> list[str]:
@@ -762,7 +763,7 @@ def test_statements_are_off_by_default_and_example_lists_or_later_edits_are_reje
     default = GenerateOptions(burn_in_periods=0, min_documents=1)
     assert default.statements is False
     suite = generate_probes(_with_old_option([note]), default)
-    assert suite.probes and all(p.kind == "term" for p in suite.probes)
+    assert suite.probes and all(p.kind != "statement" for p in suite.probes)
     assert suite.stats.statements_rejected == {}
     listed = DatedDoc(text="Several lodrexe exporters, including --grimbla-stovex and others, "
                       "now flush the xequa cache.", date="2021-09-01", source="ex:2")

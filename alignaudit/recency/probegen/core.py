@@ -48,6 +48,7 @@ from alignaudit.recency.probegen.model import (
     GenerateStats,
 )
 from alignaudit.recency.probegen.predictability import predictability
+from alignaudit.recency.probegen.releases import REJECTIONS, RELEASE, release_probes
 
 __all__ = ["DatedDoc", "GenerateOptions", "GeneratedProbe", "GeneratedSuite", "GenerateStats",
            "generate_probes", "suite_to_yaml"]
@@ -64,9 +65,15 @@ def generate_probes(docs: Sequence[DatedDoc], options: GenerateOptions | None = 
     corpus = build_corpus(docs, options)
     pool = build_pool(corpus, options)
     accepted, rejected, statements, discarded = _accept(corpus, pool, options, progress)
+    released: Counter[str] = Counter()
+    if options.releases:
+        seen = {(p.probe["prompt"], p.probe["choices"]["correct"][0]) for p in accepted}
+        more, released = release_probes(corpus, docs, options, seen)
+        accepted += more
     selected = _select(accepted, options)
     stats = _stats(corpus, accepted, selected, rejected, statements, discarded, len(docs),
-                   options)
+                   options).model_copy(update={"releases_rejected": {
+                       name: released[name] for name in REJECTIONS} if options.releases else {}})
     return GeneratedSuite(
         name=options.name, version=options.version, description=options.description,
         seed=options.seed, generator_version=GENERATOR_VERSION, probes=selected, stats=stats,
@@ -211,16 +218,20 @@ def _select(accepted: list[GeneratedProbe], options: GenerateOptions) -> list[Ge
     return sorted(chosen, key=lambda p: (p.probe["event_date"], p.probe["id"]))
 
 
+_KIND_ORDER = {TERM: 0, STATEMENT: 1, RELEASE: 2}
+
+
 def _rank(probes: list[GeneratedProbe], options: GenerateOptions) -> list[GeneratedProbe]:
-    """Low/medium before high; term probes before statements; then by round (the k-th probe
-    of its group, then of its document, counted in seeded order); then seeded order."""
-    def key(p: GeneratedProbe) -> tuple[bool, bool]:
-        return p.probe["predictability"] == "high", p.kind != TERM
+    """Low/medium before high; term probes, then statements, then release probes; then by round
+    (the k-th probe of its group, then of its document, counted in seeded order); then seeded
+    order."""
+    def key(p: GeneratedProbe) -> tuple[bool, int]:
+        return p.probe["predictability"] == "high", _KIND_ORDER.get(p.kind, 3)
 
     drawn = sorted(probes, key=lambda p: (key(p), _draw(options.seed, p)))
-    per_group: Counter[tuple[tuple[bool, bool], str]] = Counter()
-    per_doc: Counter[tuple[tuple[bool, bool], str]] = Counter()
-    keys: dict[str, tuple[tuple[bool, bool], int, int, int]] = {}
+    per_group: Counter[tuple[tuple[bool, int], str]] = Counter()
+    per_doc: Counter[tuple[tuple[bool, int], str]] = Counter()
+    keys: dict[str, tuple[tuple[bool, int], int, int, int]] = {}
     for order, probe in enumerate(drawn):
         per_group[key(probe), probe.group] += 1
         per_doc[key(probe), probe.probe["source"]] += 1
@@ -307,6 +318,9 @@ def suite_to_yaml(suite: GeneratedSuite, written: date | str, corpus: str = "") 
         *([f"# statements rejected by filter: "
            f"{', '.join(f'{k} {v}' for k, v in stats.statements_rejected.items())}"]
           if stats.statements_rejected else []),
+        *([f"# documents without a release probe: "
+           f"{', '.join(f'{k} {v}' for k, v in stats.releases_rejected.items())}"]
+          if stats.releases_rejected else []),
         f"# probes by kind and form: "
         f"{', '.join(f'{k} {v}' for k, v in stats.kinds.items()) or 'none'}",
         *[f"# warning: {w}" for w in suite.warnings],

@@ -8,7 +8,7 @@ from pydantic import Field
 
 from alignaudit._util.frozen import Frozen as _Frozen
 
-GENERATOR_VERSION = "0.2.1"
+GENERATOR_VERSION = "0.3.0"
 
 
 
@@ -101,6 +101,12 @@ class GenerateOptions(_Frozen):
         "slot, or options, versions, CVEs, PEPs): otherwise a model that knows the project "
         "picks the one choice that fits ('treats only 1 as True' -> 'SLBoolean'). False "
         "gives about three times the usable statements, many of them guessable that way.")
+    releases: bool = Field(
+        default=True,
+        description="Also make release probes from documents whose title names a release "
+        "('Django 4.2.1'): the entry quoted, and which release first shipped it; distractors "
+        "are neighbouring releases of the same shape, before and after (see releases.py). "
+        "Ranked after term and statement probes within a period.")
     blank_prompts: bool = Field(
         default=True,
         description="When the text before a term is too short or ambiguous ('The new X class "
@@ -131,9 +137,11 @@ class GeneratedProbe(_Frozen):
     group: str = Field(description="Group of its document (its source when none was given).")
     reasons: list[str] = Field(description="Why the predictability is what it is.")
     kind: str = Field(default="term", description="'term' (the term is new: its first "
-                      "appearance, introduced) or 'statement' (the sentence is new).")
-    form: str = Field(default="cloze", description="'cloze' (the text before the answer) or "
-                      "'blank' (the sentence with the answer blanked out).")
+                      "appearance, introduced), 'statement' (the sentence is new) or 'release' "
+                      "(which release first shipped the entry).")
+    form: str = Field(default="cloze", description="'cloze' (the text before the answer), "
+                      "'blank' (the sentence with the answer blanked out) or 'question' (the "
+                      "entry quoted, then asked about).")
 
 
 class GenerateStats(_Frozen):
@@ -151,6 +159,10 @@ class GenerateStats(_Frozen):
         default_factory=dict,
         description="Mentions rejected as statements, by filter (one mention per term and "
         "document; first appearances that became term probes are not tried).")
+    releases_rejected: dict[str, int] = Field(
+        default_factory=dict,
+        description="Documents that gave no release probe, by reason (see releases.REJECTIONS); "
+        "empty when release probes are off.")
     distractors_discarded: dict[str, int] = Field(
         description="Distractor candidates passed over, by reason (e.g. also in the document).")
     n_accepted: int = Field(description="First appearances that became probes.")

@@ -1,0 +1,241 @@
+"""Release probes: which release of its project first shipped a changelog entry.
+
+A document whose title names a release ("Django 4.2.1", "pip 25.1") records a change that came
+into being with that release: the fact "this change shipped in 4.2.1" exists from the release's
+date. The probe quotes the entry and asks for the release; the distractors are other releases of
+the same project of the same shape (as many numbers; pre-releases against pre-releases), the
+nearest by number (any pre-release for a pre-release when its own shape has too few), some
+before and some after, with the answer's place among them drawn at
+random so that neither "the newest" nor "the oldest" is a strategy. A release is never a
+distractor when it shipped on the same day or holds the same entry (a fix backported to
+several branches). An entry that names a release of its own project is dropped (it would count
+its way to the answer), and so does one that names a series of it ("within the 1.3 series");
+one that names a year or another product's version is ``medium`` (a
+model could date it from the world's calendar rather than from the project's history).
+
+Pure: no IO, every draw seeded from ``options.seed`` and the entry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+
+from alignaudit.recency.probegen.corpus import Corpus, Doc
+from alignaudit.recency.probegen.model import DatedDoc, GeneratedProbe, GenerateOptions
+
+RELEASE = "release"
+"""Kind of the probes made here."""
+QUESTION = "question"
+"""Their form: the entry quoted, then the question."""
+_TITLE = re.compile(r"^\s*(?P<project>.*?[A-Za-z].*?)\s+v?"
+                    r"(?P<version>\d+(?:\.\d+)+(?:(?:a|b|c|rc|alpha|beta|pre|dev)\d*)?)\s*$")
+_PARTS = re.compile(r"(\d+(?:\.\d+)+)([a-z]*)(\d*)")
+_STAGES = {"dev": 0, "a": 1, "alpha": 1, "b": 2, "beta": 2, "pre": 3, "c": 3, "rc": 3}
+"""Pre-release stages in order; a final release comes after all of them."""
+_VERSION_TOKEN = re.compile(r"(?<![\w.])v?\d+(?:\.\d+)+(?:[a-z]+\d*)?(?![\w.]*\w)")
+_YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20\d\d)(?!\d)")
+_SPACE = re.compile(r"\s+")
+NEAREST = 5
+"""Distractors are drawn from this many releases on each side of the answer."""
+SAME_TIME = 14
+"""Releases this many days or fewer from the answer's are never distractors: projects ship
+the same fix on several branches at once."""
+REJECTIONS = ("no_release", "too_short", "names_a_release", "few_releases", "duplicate")
+"""Why an entry gave no release probe, in the order the checks run."""
+
+
+@dataclass(frozen=True)
+class Release:
+    """One release of a project."""
+
+    project: str
+    version: str
+    parts: tuple[int, ...]  # the numbers, then the stage (4 = final) and its number
+    shape: tuple[int, bool]  # how many numbers, and whether it is a pre-release
+    when: int  # sortable date of its earliest entry
+
+
+def version_key(version: str) -> tuple[tuple[int, ...], tuple[int, bool]]:
+    """Sort key and shape of a release number: "1.4.0b1" -> ((1, 4, 0, 2, 1), (3, True))."""
+    match = _PARTS.fullmatch(version)
+    if match is None:
+        raise ValueError(f"not a release number: {version!r}")
+    numbers = tuple(int(p) for p in match.group(1).split("."))
+    stage = _STAGES.get(match.group(2), 4) if match.group(2) else 4
+    return (*numbers, stage, int(match.group(3) or 0)), (len(numbers), stage < 4)
+
+
+def parse_title(title: str | None) -> tuple[str, str] | None:
+    """("Django", "4.2.1") from "Django 4.2.1"; None when the title names no release."""
+    match = _TITLE.match(title or "")
+    return (match.group("project").strip(), match.group("version")) if match else None
+
+
+def _normal(text: str) -> str:
+    return _SPACE.sub(" ", text).strip().lower()
+
+
+def _releases(corpus: Corpus) -> dict[str, dict[str, Release]]:
+    """Per group (or project), every release named by a title, dated by its earliest entry."""
+    out: dict[str, dict[str, Release]] = defaultdict(dict)
+    for doc in corpus.docs:
+        found = parse_title(doc.source.title)
+        if found is None:
+            continue
+        project, version = found
+        group = doc.group or project
+        known = out[group].get(version)
+        if known is None or doc.when < known.when:
+            parts, shape = version_key(version)
+            out[group][version] = Release(project, version, parts, shape, doc.when)
+    return out
+
+
+def _holders(docs: Sequence[DatedDoc]) -> dict[str, set[str]]:
+    """Entry text (normalised) -> every release title that holds it, duplicates included."""
+    out: dict[str, set[str]] = defaultdict(set)
+    for d in docs:
+        found = parse_title(d.title)
+        if found is not None:
+            out[_normal(d.text)].add(found[1])
+    return out
+
+
+def _days_apart(a: int, b: int) -> int:
+    """Days between two sortable dates (YYYYMMDD; DD = 00 for a month counts as the 1st)."""
+    def day(x: int) -> date:
+        return date(x // 10000, x // 100 % 100, max(x % 100, 1))
+    return abs((day(a) - day(b)).days)
+
+
+def _entry(text: str, limit: int) -> str:
+    """The entry on one line, cut at a word to about ``limit`` characters."""
+    flat = _SPACE.sub(" ", text).strip()
+    if len(flat) <= limit:
+        return flat
+    return flat[:limit].rsplit(" ", 1)[0].rstrip(",;:") + " ..."
+
+
+def _series(versions: set[str]) -> set[str]:
+    """Every release number and every series above it: "4.2.1" gives 4.2.1, 4.2 (not 4)."""
+    out = set(versions)
+    for v in versions:
+        numbers = _PARTS.fullmatch(v)
+        if numbers is not None:
+            parts = numbers.group(1).split(".")
+            out.update(".".join(parts[:k]) for k in range(2, len(parts)))
+    return out
+
+
+def _names_release(text: str, series: set[str]) -> bool:
+    """The entry names a release or a release series of its own project ("4.2.1", "1.3")."""
+    return bool({t.lstrip("vV") for t in _VERSION_TOKEN.findall(text)} & series)
+
+
+def _distractors(answer: Release, pool: list[Release], rng: np.random.Generator,
+                 n: int) -> list[Release] | None:
+    """``n`` releases of the answer's shape around it (failing that, any final release for a
+    final one, any pre-release for a pre-release); the answer's rank among the choices is
+    uniform over what the neighbours allow. None when there are too few."""
+    for alike in (lambda r: r.shape == answer.shape, lambda r: r.shape[1] == answer.shape[1]):
+        same = sorted((r for r in pool if alike(r)), key=lambda r: r.parts)
+        older = [r for r in same if r.parts < answer.parts][-NEAREST:]
+        newer = [r for r in same if r.parts > answer.parts][:NEAREST]
+        if len(older) + len(newer) >= n:
+            break
+    else:
+        return None
+    lo, hi = max(0, n - len(newer)), min(n, len(older))
+    k = int(rng.integers(lo, hi + 1))
+    picks = ([older[i] for i in rng.choice(len(older), k, replace=False)] if k else [])
+    picks += ([newer[i] for i in rng.choice(len(newer), n - k, replace=False)] if n - k else [])
+    return sorted(picks, key=lambda r: r.parts)
+
+
+def _rng(seed: int, key: str) -> np.random.Generator:
+    return np.random.default_rng([seed, int(hashlib.sha256(key.encode()).hexdigest()[:15], 16),
+                                  7])
+
+
+def _predictability(text: str, versions: set[str]) -> tuple[str, list[str]]:
+    """``medium`` when the entry names a year or another product's version, else ``low``."""
+    reasons = []
+    if _YEAR.search(text):
+        reasons.append("names a year, which may date it without the project's history")
+    others = {t.lstrip("vV") for t in _VERSION_TOKEN.findall(text)} - versions
+    if others:
+        reasons.append(f"names another product's version ({sorted(others)[0]}), which may date it")
+    return ("medium" if reasons else "low"), reasons
+
+
+def _probe(doc: Doc, answer: Release, picks: list[Release], text: str, level: str,
+           reasons: list[str], options: GenerateOptions) -> GeneratedProbe:
+    source = doc.source
+    prompt = (f"From the {answer.project} changelog: \"{text}\"\n"
+              f"The first {answer.project} release with this change was {answer.project}")
+    digest = hashlib.sha256("\0".join([prompt, answer.version, doc.date]).encode()).hexdigest()
+    probe = {
+        "id": f"release-{answer.version.replace('.', '-')}-{digest[:8]}",
+        "prompt": prompt,
+        "choices": {"correct": [f" {answer.version}"],
+                    "distractors": [f" {r.version}" for r in picks]},
+        "answers": [answer.version, f"{answer.project} {answer.version}"],
+        "event_date": doc.date,
+        "category": source.category or options.category,
+        "predictability": level,
+        "source": source.source,
+        **({"url": source.url} if source.url else {}),
+    }
+    return GeneratedProbe(probe=probe, shape=RELEASE, term=f"release:{doc.index}",
+                          period=doc.period, group=doc.group or source.source,
+                          reasons=reasons, kind=RELEASE, form=QUESTION)
+
+
+def release_probes(corpus: Corpus, given: Sequence[DatedDoc], options: GenerateOptions,
+                   seen: set[tuple[str, str]]) -> tuple[list[GeneratedProbe], Counter[str]]:
+    """One probe per entry whose title names a release (see the module docstring), and the
+    count of entries rejected by reason (``REJECTIONS``). ``seen`` holds (prompt, answer)
+    pairs already used; it is extended."""
+    releases, holders = _releases(corpus), _holders(given)
+    series = {group: _series(set(found)) for group, found in releases.items()}
+    rejected: Counter[str] = Counter()
+    out = []
+    for doc in corpus.docs:
+        found = parse_title(doc.source.title)
+        if found is None:
+            rejected["no_release"] += 1
+            continue
+        group = doc.group or found[0]
+        answer = releases[group][found[1]]
+        text = _entry(doc.source.text, options.max_context_chars)
+        if len(text.split()) < options.min_context_words:
+            rejected["too_short"] += 1
+            continue
+        if _names_release(text, series[group]):
+            rejected["names_a_release"] += 1
+            continue
+        also = holders.get(_normal(doc.source.text), set())
+        pool = [r for r in releases[group].values() if r.version not in also
+                and r.version != answer.version and _days_apart(r.when, answer.when) > SAME_TIME]
+        # seeded by what the entry says, not where it sits: shuffled input, same suite
+        key = f"release:{doc.date}:{doc.source.title}:{_normal(doc.source.text)}"
+        picks = _distractors(answer, pool, _rng(options.seed, key), options.n_distractors)
+        if picks is None:
+            rejected["few_releases"] += 1
+            continue
+        level, reasons = _predictability(text, series[group])
+        probe = _probe(doc, answer, picks, text, level, reasons, options)
+        pair = (probe.probe["prompt"], answer.version)
+        if pair in seen:
+            rejected["duplicate"] += 1
+            continue
+        seen.add(pair)
+        out.append(probe)
+    return out, rejected
