@@ -89,6 +89,9 @@ def probes_generate(
         help="Column with the heading a document sits under (e.g. Features).")] = None,
     period: Annotated[str, typer.Option(help="month, quarter or year.")] = "quarter",
     per_period: Annotated[int, typer.Option(help="At most this many probes a period.")] = 100,
+    releases: Annotated[bool, typer.Option(
+        help="Also ask, of each entry whose title names a release ('Django 4.2.1'), which "
+        "release first shipped it.")] = True,
     limit: opt.Limit = None,
     seed: opt.Seed = 0,
     name: Annotated[Optional[str], typer.Option(  # noqa: UP045
@@ -113,7 +116,8 @@ def probes_generate(
     generated.check_out(out, data)  # before the documents are read or a writer model loads
     described = {"description": description} if description else {}
     options = _generate_options(GenerateOptions, period=period, per_period=per_period,
-                                limit=limit, seed=seed, name=name or _suite_name(out),
+                                releases=releases, limit=limit, seed=seed,
+                                name=name or _suite_name(out),
                                 **described)
     columns = generated.CorpusColumns(
         text=text_column, date=date_column, title=title_column, group=group_column,

@@ -17,18 +17,19 @@ from alignaudit.recency.probegen.core import generate_probes, suite_to_yaml
 from alignaudit.recency.probegen.model import DatedDoc, GenerateOptions
 from alignaudit.recency.probegen.releases import parse_title, version_key
 
-WORDS = ("quaruflo", "lomijun", "settings", "backend", "reader", "cache", "parser",
-         "frobnicator", "widget", "loader", "stream", "queue", "handler", "option", "index")
-
-
 def opts(**changes: object) -> GenerateOptions:
     return GenerateOptions.model_validate({"burn_in_periods": 0, "min_documents": 1, **changes})
 
 
+SYLLABLES = ("ka", "lo", "mi", "ru", "te", "zo", "fi", "gu", "ne", "pa", "vo", "xi", "be", "du")
+
+
 def entry(i: int) -> str:
+    """A changelog entry of made-up words, its own words unlike any other entry's."""
     rng = random.Random(i)
-    return (f"The {rng.choice(WORDS)} of the {rng.choice(WORDS)} now keeps entry {i} of the "
-            f"{rng.choice(WORDS)} when asked.")
+    made = ["".join(rng.choice(SYLLABLES) for _ in range(4)) for _ in range(5)]
+    return (f"The {made[0]} {made[1]} now keeps the {made[2]} of each {made[3]} when "
+            f"{made[4]} is asked.")
 
 
 def changelog(n_releases: int = 12, per_release: int = 3, start: int = 2015) -> list[DatedDoc]:
@@ -185,3 +186,22 @@ def test_titles_and_release_numbers_parse() -> None:
     assert parse_title("Release notes") is None and parse_title("2024.1") is None
     assert version_key("1.4.0b1")[0] < version_key("1.4.0rc1")[0] < version_key("1.4.0")[0]
     assert version_key("1.4.0b1")[1] == (3, True) and version_key("0.6beta2")[1] == (2, True)
+
+
+def test_an_entry_said_again_in_other_words_is_never_a_distractor_or_a_later_date() -> None:
+    """The same change written slightly differently in two releases: the later copy gives no
+    probe (the change shipped earlier), and the earlier copy's probe never offers the later
+    release."""
+    docs = changelog(n_releases=14)
+    first = ("The quaruflo frobnicator now rebuilds the lomijun index when the socket handler "
+             "restarts after a timeout.")
+    again = ("The quaruflo frobnicator now rebuilds the lomijun index when the socket handler "
+             "restarts after any timeout.")
+    docs += [DatedDoc(text=first, date="2015-05-15", source="first:1", title="frob 1.2.0",
+                      group="frob"),
+             DatedDoc(text=again, date="2015-07-15", source="again:1", title="frob 1.3.0",
+                      group="frob")]
+    suite = generate_probes(docs, opts())
+    by_source = {p.probe["source"]: p for p in suite.probes if p.kind == "release"}
+    assert "again:1" not in by_source and suite.stats.releases_rejected["repeated"] == 1
+    assert " 1.3.0" not in by_source["first:1"].probe["choices"]["distractors"]

@@ -27,6 +27,7 @@ from datetime import date
 
 import numpy as np
 
+from alignaudit.recency.probegen.candidates import words
 from alignaudit.recency.probegen.corpus import Corpus, Doc
 from alignaudit.recency.probegen.model import DatedDoc, GeneratedProbe, GenerateOptions
 
@@ -47,7 +48,12 @@ NEAREST = 5
 SAME_TIME = 14
 """Releases this many days or fewer from the answer's are never distractors: projects ship
 the same fix on several branches at once."""
-REJECTIONS = ("no_release", "too_short", "names_a_release", "few_releases", "duplicate")
+SIMILAR = 0.6
+"""Two entries whose word sets overlap this much (Jaccard) say the same thing: a release with
+such an entry is never a distractor, and an earlier one drops the probe (the change may have
+shipped there first)."""
+REJECTIONS = ("no_release", "too_short", "names_a_release", "repeated", "few_releases",
+              "duplicate")
 """Why an entry gave no release probe, in the order the checks run."""
 
 
@@ -113,6 +119,30 @@ def _days_apart(a: int, b: int) -> int:
     def day(x: int) -> date:
         return date(x // 10000, x // 100 % 100, max(x % 100, 1))
     return abs((day(a) - day(b)).days)
+
+
+def _similar(doc: Doc, corpus: Corpus, group: str, sets: dict[int, frozenset[str]]
+             ) -> set[str]:
+    """Releases of ``group`` holding an entry that says nearly what ``doc`` says (Jaccard of
+    word sets >= SIMILAR). Candidates share one of the entry's three rarest words, which an
+    entry that says the same thing keeps."""
+    def word_set(i: int) -> frozenset[str]:
+        if i not in sets:
+            sets[i] = frozenset(words(corpus.docs[i].source.text))
+        return sets[i]
+
+    mine = word_set(doc.index)
+    rare = sorted(mine, key=lambda w: (corpus.df[w], w))[:3]
+    found = set()
+    for i in {i for w in rare for i in corpus.word_docs[w]} - {doc.index}:
+        other = corpus.docs[i]
+        title = parse_title(other.source.title)
+        if title is None or (other.group or title[0]) != group:
+            continue
+        theirs = word_set(i)
+        if len(mine & theirs) >= SIMILAR * len(mine | theirs):
+            found.add(title[1])
+    return found
 
 
 def _entry(text: str, limit: int) -> str:
@@ -205,6 +235,7 @@ def release_probes(corpus: Corpus, given: Sequence[DatedDoc], options: GenerateO
     pairs already used; it is extended."""
     releases, holders = _releases(corpus), _holders(given)
     series = {group: _series(set(found)) for group, found in releases.items()}
+    sets: dict[int, frozenset[str]] = {}
     rejected: Counter[str] = Counter()
     out = []
     for doc in corpus.docs:
@@ -221,7 +252,10 @@ def release_probes(corpus: Corpus, given: Sequence[DatedDoc], options: GenerateO
         if _names_release(text, series[group]):
             rejected["names_a_release"] += 1
             continue
-        also = holders.get(_normal(doc.source.text), set())
+        also = holders.get(_normal(doc.source.text), set()) | _similar(doc, corpus, group, sets)
+        if any(releases[group][v].when < answer.when for v in also if v in releases[group]):
+            rejected["repeated"] += 1
+            continue
         pool = [r for r in releases[group].values() if r.version not in also
                 and r.version != answer.version and _days_apart(r.when, answer.when) > SAME_TIME]
         # seeded by what the entry says, not where it sits: shuffled input, same suite
