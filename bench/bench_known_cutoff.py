@@ -81,7 +81,9 @@ def _fmt(x: float | None, digits: int = 2) -> str:
 
 
 def _interval(e: dict[str, Any] | None) -> str:
-    if e is None or e["ci_low"] is None:
+    """The interval and its width; "–" without an estimate (its interval then spans most of the
+    range, the reason there is none)."""
+    if e is None or e["status"] != "estimate" or e["ci_low"] is None:
         return "–"
     return f"{_fmt(e['ci_low'])} – {_fmt(e['ci_high'])} ({e['ci_high'] - e['ci_low']:.2f} y)"
 
@@ -93,7 +95,8 @@ def _contains(e: dict[str, Any] | None, inside: bool, truth: float) -> str:
         return "no estimate"
     if inside:
         return "yes"
-    return f"no (by {max(e['ci_low'] - truth, truth - e['ci_high']):.2f} y)"
+    miss = max(e["ci_low"] - truth, truth - e["ci_high"])
+    return f"no (by {miss:.2f} y)" if miss >= 0.1 else f"no (by {miss * 365.25:.0f} days)"
 
 
 def _row(label: str, a: dict[str, Any], train: dict[str, Any] | None) -> str:
