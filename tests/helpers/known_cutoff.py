@@ -209,8 +209,9 @@ def make_suite(docs: Sequence[DatedDoc], folder: Path, seed: int = 0,
     from alignaudit.recency.probegen.model import GenerateOptions
     from alignaudit.recency.suites import load_suite
 
-    settings = {"period": "year", "per_period": 10_000, "novelty": "any", "name": "known-cutoff",
-                "blank_prompts": False, "statements": True, "strict_statements": False} | options
+    settings: dict[str, Any] = {"period": "year", "per_period": 10_000, "novelty": "any",
+                                "name": "known-cutoff", "blank_prompts": False, "statements": True,
+                                "strict_statements": False} | options
     generated = generate(docs, GenerateOptions(seed=seed, **settings))
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "suite.yaml"
@@ -361,7 +362,7 @@ def score(model: Path | str, suite: Any, docs: Sequence[DatedDoc] = (),
     from alignaudit.recency.scoring import ScoreOptions, score_suites
 
     backend = HFBackend.load(resolve(str(model)), LoadOptions(device="cpu", dtype="float32",
-                                                              progress=False))
+                                                              progress="off"))
     started = time.perf_counter()
     results = score_suites(backend, [suite], ScoreOptions(generate=False))
     scored_at = time.perf_counter()
