@@ -1,15 +1,22 @@
 """Bench: models with a cutoff we chose. SmolLM2-135M trained further, on CPU, on the shipped
 changelogs (data/corpora) dated before T, for several T; probes generated from the whole sample;
-accuracy before/after T and the estimated cutoff's 90% interval. The untrained model is scored
-too, as a control: its accuracy should not drop at any T.
+accuracy before/after T and the estimated cutoff's 90% interval, from the probes alone, from the
+model's log-perplexity of the sampled documents (every date, read as ``run --data`` reads them)
+alone, and from both together. The untrained model is scored too, as a control: its accuracy
+should not drop at any T.
 
     python bench/bench_known_cutoff.py                     # SmolLM2, defaults below
     python bench/bench_known_cutoff.py --from-scratch \\
         --out bench/results/known_cutoff_tiny.json         # the test's tiny model
+    python bench/bench_known_cutoff.py --recompute \\
+        --out bench/results/known_cutoff.json              # estimates again, no model
 
 Writes ``--out`` (JSON, rewritten after each T; a rerun with the same settings reuses finished
-T's) and the same name with ``.md`` (the table). The library is tests/helpers/known_cutoff.py
-and tests/helpers/lm_training.py, shared with tests/recency/test_known_cutoff.py.
+T's) and the same name with ``.md`` (the tables). The JSON keeps what each model produced (every
+probe's outcome, every document's perplexity, under ``scored``); ``--recompute`` reruns only the
+estimator on it, through the same function as a fresh run (``known_cutoff.audit_scored``).
+The library is tests/helpers/known_cutoff.py and tests/helpers/lm_training.py, shared with
+tests/recency/test_known_cutoff.py.
 """
 
 from __future__ import annotations
@@ -53,6 +60,8 @@ def _args() -> argparse.Namespace:
     p.add_argument("--threads", type=int, default=1, help="torch threads")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--no-base", action="store_true", help="skip the untrained control")
+    p.add_argument("--recompute", action="store_true",
+                   help="read --out and rerun only the estimator on its saved scores")
     return p.parse_args()
 
 
@@ -71,13 +80,29 @@ def _fmt(x: float | None, digits: int = 2) -> str:
     return "–" if x is None else f"{x:.{digits}f}"
 
 
+def _interval(e: dict[str, Any] | None) -> str:
+    """The interval and its width; "–" without an estimate (its interval then spans most of the
+    range, the reason there is none)."""
+    if e is None or e["status"] != "estimate" or e["ci_low"] is None:
+        return "–"
+    return f"{_fmt(e['ci_low'])} – {_fmt(e['ci_high'])} ({e['ci_high'] - e['ci_low']:.2f} y)"
+
+
+def _contains(e: dict[str, Any] | None, inside: bool, truth: float) -> str:
+    if e is None:
+        return "–"
+    if e["status"] != "estimate":
+        return "no estimate"
+    if inside:
+        return "yes"
+    miss = max(e["ci_low"] - truth, truth - e["ci_high"])
+    return f"no (by {miss:.2f} y)" if miss >= 0.1 else f"no (by {miss * 365.25:.0f} days)"
+
+
 def _row(label: str, a: dict[str, Any], train: dict[str, Any] | None) -> str:
     e = a["estimate"]
     interval = f"{_fmt(e['ci_low'])} – {_fmt(e['ci_high'])}" if e["ci_low"] is not None else "–"
-    if e["status"] != "estimate":
-        contains = "no estimate"
-    else:
-        contains = "yes" if a["contains_true"] else f"no (by {a['miss_years']:.2f} y)"
+    contains = _contains(e, a["contains_true"], a["cutoff_true"])
     trained = "–" if train is None else (
         f"{train['seconds'] / 60:.1f} min, loss {train['loss_first_epoch']:.2f} → "
         f"{train['loss_last_epoch']:.2f}")
@@ -85,6 +110,38 @@ def _row(label: str, a: dict[str, Any], train: dict[str, Any] | None) -> str:
             f"| {a['n_before']} / {a['n_after']} "
             f"| {_fmt(a['accuracy_before'])} / {_fmt(a['accuracy_after'])} "
             f"| {_fmt(e['cutoff'])} | {interval} | {contains} | {trained} |")
+
+
+def _estimate(e: dict[str, Any] | None) -> str:
+    return "–" if e is None or e["status"] != "estimate" else _fmt(e["cutoff"])
+
+
+def _signal_row(label: str, a: dict[str, Any]) -> str:
+    """Documents alone and the joint estimate, beside the probes' own."""
+    e, d, j = a["estimate"], a.get("documents"), a.get("joint")
+    return (f"| {label} | {a['cutoff_true']:.2f} "
+            f"| {_fmt(a.get('log_ppl_before'))} / {_fmt(a.get('log_ppl_after'))} "
+            f"| {_estimate(e)} | {_interval(e)} "
+            f"| {_contains(e, a['contains_true'], a['cutoff_true'])} "
+            f"| {_estimate(d)} | {_interval(d)} "
+            f"| {_contains(d, a.get('documents_contains_true', False), a['cutoff_true'])} "
+            f"| {_estimate(j)} | {_interval(j)} "
+            f"| {_contains(j, a.get('joint_contains_true', False), a['cutoff_true'])} |")
+
+
+def signal_table(record: dict[str, Any]) -> list[str]:
+    """Second table: the cutoff from the probes, the documents and both."""
+    lines = [
+        "", "Documents: log-perplexity of each sampled entry's text (all dates), the run's "
+        "`--data` signal. Intervals are 90%, width in years.", "",
+        "| model | T | doc log-ppl before / after T | probes: estimate | interval | contains T "
+        "| documents: estimate | interval | contains T | joint: estimate | interval "
+        "| contains T |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    lines += [_signal_row("trained to T", run["audit"]) for run in record["runs"].values()]
+    lines += [_signal_row("untrained", a) for a in record.get("base", {}).get("audits", [])]
+    return lines
 
 
 def markdown(record: dict[str, Any]) -> str:
@@ -106,7 +163,7 @@ def markdown(record: dict[str, Any]) -> str:
         lines.append(_row("trained to T", run["audit"], run["train"]))
     for a in record.get("base", {}).get("audits", []):
         lines.append(_row("untrained", a, None))
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + signal_table(record)) + "\n"
 
 
 def _save(out: Path, record: dict[str, Any]) -> None:
@@ -137,7 +194,9 @@ def _record(args: argparse.Namespace, docs: list[Any], suite: Any, generated: An
     config = {k: _rel(v) if isinstance(v, Path) else v for k, v in vars(args).items()} | {
         "suite_sha256": hashlib.sha256(suite_text.encode()).hexdigest()}
     previous = json.loads(args.out.read_text()) if args.out.exists() else {}
-    same = previous.get("config") == config
+    same = previous.get("config") == config and all(  # results from before 'scored' are redone
+        "scored" in run for run in [*previous.get("runs", {}).values(), previous.get("base")]
+        if run)
     return {"config": config, "train_config": train.model_dump(),
             "machine": {"python": platform.python_version(), "cpu": platform.processor(),
                         "threads": args.threads},
@@ -154,14 +213,33 @@ def _train_and_audit(args: argparse.Namespace, docs: list[Any], suite: Any, kind
     started = time.perf_counter()
     report = (lm.train_from_scratch(texts, folder, lm.TinyConfig(), train) if args.from_scratch
               else lm.continue_training(args.model, texts, folder, train))
-    audit = kc.audit(folder, suite, cutoff, kinds)
+    scored = kc.score(folder, suite, docs, kinds)
     shutil.rmtree(folder)
-    return {"train": report.model_dump(), "audit": audit.model_dump(),
-            "wall_seconds": time.perf_counter() - started}
+    return {"train": report.model_dump(), "audit": kc.audit_scored(scored, cutoff).model_dump(),
+            "scored": scored.model_dump(), "wall_seconds": time.perf_counter() - started}
+
+
+def recompute(out: Path) -> dict[str, Any]:
+    """The estimates of ``out`` again, from its saved scores (no model, no corpus)."""
+    record = json.loads(out.read_text())
+    for key, run in record["runs"].items():
+        run["audit"] = kc.audit_scored(kc.Scored.model_validate(run["scored"]),
+                                       date.fromisoformat(key)).model_dump()
+    base = record.get("base", {})
+    if base.get("scored"):
+        scored = kc.Scored.model_validate(base["scored"])
+        base["audits"] = [kc.audit_scored(scored, date.fromisoformat(a["cutoff_date"]))
+                          .model_dump() for a in base["audits"]]
+    return record
 
 
 def main() -> None:
     args = _args()
+    if args.recompute:
+        record = recompute(args.out)
+        _save(args.out, record)
+        print(markdown(record))
+        return
     import torch
 
     torch.set_num_threads(args.threads)
@@ -176,9 +254,10 @@ def main() -> None:
         record = _record(args, docs, suite, generated, train,
                          (work / "suite.yaml").read_text(encoding="utf-8"))
         if not (args.no_base or args.from_scratch or record["base"]):
-            results, seconds = kc.score(args.model, suite)
-            record["base"] = {"score_seconds": seconds, "audits": [
-                kc.audit_results(results, t, seconds, kinds).model_dump() for t in cutoffs]}
+            scored = kc.score(args.model, suite, docs, kinds)
+            record["base"] = {"score_seconds": scored.score_seconds, "scored": scored.model_dump(),
+                              "audits": [kc.audit_scored(scored, t).model_dump()
+                                         for t in cutoffs]}
             _save(args.out, record)
         for cutoff in cutoffs:
             if cutoff.isoformat() not in record["runs"]:

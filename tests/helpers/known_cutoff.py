@@ -11,7 +11,15 @@ tests/recency/test_known_cutoff.py (a tiny model from scratch) and bench/bench_k
     suite, generated = make_suite(docs, folder)
     texts = training_texts(select_until(docs, T))
     train_from_scratch(texts, model_dir, TinyConfig(), TrainConfig())   # lm_training
-    result = audit(model_dir, suite, T)
+    result = audit(model_dir, suite, T, docs=docs)
+
+Besides the probes, the model reads every sampled document (all dates), as ``run --data`` reads
+the corpus: the backend's ``perplexity`` on each entry's text column (the ``title: `` prefix of
+the training text is not part of it, as it is not part of what ``--text-column text`` reads).
+The log-perplexity by date is the second signal of the cutoff; the audit reports the probes'
+own estimate, the documents' own and the joint one. What the model produced (each probe's
+outcome, each document's perplexity) is kept as :class:`Scored`, so the estimates can be
+recomputed from it without the model (:func:`audit_scored`, ``bench --recompute``).
 """
 
 from __future__ import annotations
@@ -83,6 +91,55 @@ class AuditResult(_Frozen):
     score_seconds: float = Field(default=0.0, description="Time scoring the suite.")
     by_kind: dict[str, dict[str, Any]] = Field(
         default_factory=dict, description="The same split per probe kind (term, statement).")
+    n_documents: int = Field(default=0, description="Dated documents read (0: none).")
+    log_ppl_before: float | None = Field(
+        default=None, description="Mean log-perplexity of the documents dated before T.")
+    log_ppl_after: float | None = Field(
+        default=None, description="Mean log-perplexity of those dated on or after T.")
+    documents: IntervalEstimate | None = Field(
+        default=None, description="The cutoff from the documents alone (None: none read).")
+    documents_contains_true: bool = Field(
+        default=False, description="The documents gave an estimate and its interval holds T.")
+    joint: IntervalEstimate | None = Field(
+        default=None, description="The cutoff from probes and documents together, one date.")
+    joint_contains_true: bool = Field(
+        default=False, description="The joint estimate was made and its interval holds T.")
+    joint_miss_years: float | None = Field(
+        default=None, description="Distance from T to the joint interval in years.")
+    disagreement: str = Field(default="", description="The estimator's words when the probes' "
+                              "and the documents' own intervals do not overlap.")
+
+
+class ProbeRecord(_Frozen):
+    """One scored probe, as much as the estimator and the accuracy split need."""
+
+    probe_id: str = Field(description="Probe id.")
+    suite: str = Field(description="Suite name.")
+    kind: str = Field(default="", description="Generator's kind (term, statement).")
+    event_date: str = Field(description="ISO date of the fact.")
+    correct: bool = Field(description="Likelihood ranking put a correct answer first.")
+    n_choices: int = Field(description="Candidates ranked.")
+    n_correct: int = Field(description="Candidates that count as correct.")
+    chance: float = Field(description="Chance of being right by guessing.")
+    predictability: str = Field(description="low, medium or high.")
+    category: str = Field(default="", description="Topic tag.")
+
+
+class DocumentRecord(_Frozen):
+    """One dated document's perplexity through the model."""
+
+    date: str = Field(description="ISO date (or YYYY-MM) of the document.")
+    perplexity: float = Field(description="Rolling perplexity of its text.")
+
+
+class Scored(_Frozen):
+    """What one model produced: enough to recompute every estimate without it."""
+
+    probes: list[ProbeRecord] = Field(description="Each dated fact's outcome.")
+    documents: list[DocumentRecord] = Field(default_factory=list,
+                                            description="Each dated document's perplexity.")
+    score_seconds: float = Field(default=0.0, description="Time scoring the suite.")
+    perplexity_seconds: float = Field(default=0.0, description="Time reading the documents.")
 
 
 # ---------------------------------------------------------------------------- corpus
@@ -152,8 +209,9 @@ def make_suite(docs: Sequence[DatedDoc], folder: Path, seed: int = 0,
     from alignaudit.recency.probegen.model import GenerateOptions
     from alignaudit.recency.suites import load_suite
 
-    settings = {"period": "year", "per_period": 10_000, "novelty": "any", "name": "known-cutoff",
-                "blank_prompts": False, "statements": True, "strict_statements": False} | options
+    settings: dict[str, Any] = {"period": "year", "per_period": 10_000, "novelty": "any",
+                                "name": "known-cutoff", "blank_prompts": False, "statements": True,
+                                "strict_statements": False} | options
     generated = generate(docs, GenerateOptions(seed=seed, **settings))
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "suite.yaml"
@@ -170,12 +228,8 @@ def probe_kinds(generated: Any) -> dict[str, str]:
 # ---------------------------------------------------------------------------- audit
 
 
-def estimate_interval(results: Sequence[Any]) -> IntervalEstimate:
-    """The cutoff as a run estimates it (``estimate_cutoff`` on the probes' outcomes), reduced."""
-    from alignaudit.recency.cutoff import estimate_cutoff
-    from alignaudit.recency.section import outcomes
-
-    est = estimate_cutoff(outcomes(results))
+def _reduce(est: Any) -> IntervalEstimate:
+    """A :class:`~alignaudit.recency.cutoff.CutoffEstimate` reduced to what this check needs."""
     step = est.step
     detail = {"n_used": est.n_used, "log_bayes_factor": est.log_bayes_factor} | (
         {"a": step.a, "b": step.b, "gap_low": step.gap_low, "gap_high": step.gap_high,
@@ -185,61 +239,143 @@ def estimate_interval(results: Sequence[Any]) -> IntervalEstimate:
                             reason=est.reason, verdict=est.verdict, detail=detail)
 
 
+def estimate_interval(results: Sequence[Any]) -> IntervalEstimate:
+    """The cutoff as a run estimates it (``estimate_cutoff`` on the probes' outcomes), reduced."""
+    from alignaudit.recency.cutoff import estimate_cutoff
+    from alignaudit.recency.section import outcomes
+
+    return _reduce(estimate_cutoff(outcomes(results)))
+
+
+def probe_records(results: Sequence[Any], kinds: dict[str, str] | None = None
+                  ) -> list[ProbeRecord]:
+    """The dated facts among ``results`` (ProbeResult), as :class:`ProbeRecord`."""
+    return [ProbeRecord(probe_id=r.probe_id, suite=r.suite, kind=(kinds or {}).get(r.probe_id, ""),
+                        event_date=r.event_date, correct=bool(r.correct),
+                        n_choices=len(r.choices), n_correct=sum(c.correct for c in r.choices),
+                        chance=r.chance, predictability=r.predictability, category=r.category)
+            for r in results if r.kind == "fact" and r.event_date]
+
+
+def outcomes_of(probes: Sequence[ProbeRecord]) -> list[Any]:
+    """The records as the estimator's outcomes, exactly as :func:`alignaudit.recency.section.
+    outcomes` builds them from a run's results."""
+    from alignaudit._util.dates import date_to_year_fraction
+    from alignaudit.recency.periods import Outcome
+
+    return [Outcome(probe_id=p.probe_id, suite=p.suite,
+                    event_date=date_to_year_fraction(p.event_date), correct=p.correct,
+                    n_choices=p.n_choices, n_correct=p.n_correct,
+                    predictability=p.predictability,  # type: ignore[arg-type]
+                    category=p.category, guess_rate=p.chance) for p in probes]
+
+
+def dated_scores(documents: Sequence[DocumentRecord]) -> Any:
+    """The documents as the run's document signal (``runner.dated_documents``): log-perplexity
+    by date, documents without a finite positive perplexity left out as a run leaves them."""
+    from alignaudit.recency.cutoff import DatedScores
+
+    ok = [d for d in documents if np.isfinite(d.perplexity) and d.perplexity > 0]
+    return DatedScores.from_perplexity([d.date for d in ok], [d.perplexity for d in ok])
+
+
 def _miss(estimate: IntervalEstimate, truth: float) -> float | None:
     if estimate.ci_low is None or estimate.ci_high is None:
         return None
     return max(0.0, estimate.ci_low - truth, truth - estimate.ci_high)
 
 
-def accuracy_split(results: Sequence[Any], cutoff: date) -> dict[str, Any]:
+def _contains(estimate: IntervalEstimate | None, truth: float) -> bool:
+    return (estimate is not None and estimate.status == "estimate"
+            and _miss(estimate, truth) == 0.0)
+
+
+def accuracy_split(probes: Sequence[ProbeRecord], cutoff: date) -> dict[str, Any]:
     """Counts and accuracy of the usable facts (predictability low/medium) before/after T."""
-    facts = [r for r in results if r.kind == "fact" and r.event_date]
-    usable = [r for r in facts if r.predictability != "high"]
+    usable = [r for r in probes if r.predictability != "high"]
     sides = {"before": [r for r in usable if date.fromisoformat(r.event_date) < cutoff],
              "after": [r for r in usable if date.fromisoformat(r.event_date) >= cutoff]}
-    out: dict[str, Any] = {"n_excluded_high": len(facts) - len(usable)}
+    out: dict[str, Any] = {"n_excluded_high": len(probes) - len(usable)}
     for side, rows in sides.items():
         out[f"n_{side}"] = len(rows)
-        out[f"correct_{side}"] = sum(bool(r.correct) for r in rows)
-        out[f"accuracy_{side}"] = float(np.mean([bool(r.correct) for r in rows])) if rows else None
+        out[f"correct_{side}"] = sum(r.correct for r in rows)
+        out[f"accuracy_{side}"] = float(np.mean([r.correct for r in rows])) if rows else None
         out[f"chance_{side}"] = float(np.mean([r.chance for r in rows])) if rows else None
     return out
 
 
-def score(model: Path | str, suite: Any) -> tuple[list[Any], float]:
-    """Likelihood-ranking results of every probe (no generation) and the seconds it took;
-    ``model`` is a folder or an alignaudit alias."""
+def _document_split(documents: Sequence[DocumentRecord], cutoff: date) -> dict[str, Any]:
+    """Mean log-perplexity of the documents before and after T."""
+    ok = [d for d in documents if np.isfinite(d.perplexity) and d.perplexity > 0]
+
+    def mean(rows: list[DocumentRecord]) -> float | None:
+        return float(np.mean([np.log(d.perplexity) for d in rows])) if rows else None
+
+    when = [date.fromisoformat(d.date if len(d.date) == 10 else f"{d.date[:7]}-01") for d in ok]
+    return {"n_documents": len(ok),
+            "log_ppl_before": mean([d for d, w in zip(ok, when, strict=True) if w < cutoff]),
+            "log_ppl_after": mean([d for d, w in zip(ok, when, strict=True) if w >= cutoff])}
+
+
+def _document_estimates(scored: Scored, truth: float) -> dict[str, Any]:
+    """The documents' own estimate and the joint one (probes and documents, one date)."""
+    from alignaudit.recency.cutoff import estimate_cutoff
+
+    if not scored.documents:
+        return {}
+    signal = dated_scores(scored.documents)
+    documents = _reduce(estimate_cutoff([], documents=signal))
+    found = estimate_cutoff(outcomes_of(scored.probes), documents=signal)
+    joint = _reduce(found)
+    return {"documents": documents, "documents_contains_true": _contains(documents, truth),
+            "joint": joint, "joint_contains_true": _contains(joint, truth),
+            "joint_miss_years": _miss(joint, truth), "disagreement": found.disagreement}
+
+
+def audit_scored(scored: Scored, cutoff: date) -> AuditResult:
+    """Accuracy before/after T and the estimated cutoff three ways (probes alone, documents
+    alone, both), from what the model produced. The one path of a fresh audit and a recompute."""
+    from alignaudit._util.dates import fraction_of
+    from alignaudit.recency.cutoff import estimate_cutoff
+
+    truth = fraction_of(cutoff)
+    estimate = _reduce(estimate_cutoff(outcomes_of(scored.probes)))
+    miss = _miss(estimate, truth)
+    by_kind = {k: accuracy_split([r for r in scored.probes if r.kind == k], cutoff)
+               for k in sorted({r.kind for r in scored.probes if r.kind})}
+    return AuditResult(cutoff_date=cutoff.isoformat(), cutoff_true=truth,
+                       **accuracy_split(scored.probes, cutoff), estimate=estimate,
+                       contains_true=_contains(estimate, truth), miss_years=miss,
+                       score_seconds=scored.score_seconds, by_kind=by_kind,
+                       **(_document_split(scored.documents, cutoff) if scored.documents else {}),
+                       **_document_estimates(scored, truth))
+
+
+def score(model: Path | str, suite: Any, docs: Sequence[DatedDoc] = (),
+          kinds: dict[str, str] | None = None) -> Scored:
+    """Likelihood-ranking results of every probe (no generation) and, for ``docs``, the
+    perplexity of each document's text through the backend's ``perplexity``, the path a run
+    takes for dated ``--data``; ``model`` is a folder or an alignaudit alias."""
     from alignaudit.backends.hf.backend import HFBackend
     from alignaudit.backends.hf.options import LoadOptions
     from alignaudit.backends.hf.resolve import resolve
     from alignaudit.recency.scoring import ScoreOptions, score_suites
 
     backend = HFBackend.load(resolve(str(model)), LoadOptions(device="cpu", dtype="float32",
-                                                              progress=False))
+                                                              progress="off"))
     started = time.perf_counter()
     results = score_suites(backend, [suite], ScoreOptions(generate=False))
-    return results, time.perf_counter() - started
+    scored_at = time.perf_counter()
+    read = backend.perplexity([d.text for d in docs]) if docs else []
+    return Scored(probes=probe_records(results, kinds),
+                  documents=[DocumentRecord(date=d.date, perplexity=p.perplexity)
+                             for d, p in zip(docs, read, strict=True)],
+                  score_seconds=scored_at - started,
+                  perplexity_seconds=time.perf_counter() - scored_at)
 
 
-def audit_results(results: Sequence[Any], cutoff: date, score_seconds: float = 0.0,
-                  kinds: dict[str, str] | None = None) -> AuditResult:
-    """Accuracy before/after T and the estimated cutoff with its interval; ``kinds`` (probe id
-    -> label, from :func:`probe_kinds`) adds the split per label."""
-    from alignaudit._util.dates import fraction_of
-
-    truth = fraction_of(cutoff)
-    estimate = estimate_interval(results)
-    miss = _miss(estimate, truth)
-    by_kind = {k: accuracy_split([r for r in results if (kinds or {}).get(r.probe_id) == k],
-                                 cutoff) for k in sorted(set((kinds or {}).values()))}
-    return AuditResult(cutoff_date=cutoff.isoformat(), cutoff_true=truth,
-                       **accuracy_split(results, cutoff), estimate=estimate,
-                       contains_true=estimate.status == "estimate" and miss == 0.0,
-                       miss_years=miss, score_seconds=score_seconds, by_kind=by_kind)
-
-
-def audit(model_dir: Path | str, suite: Any, cutoff: date,
-          kinds: dict[str, str] | None = None) -> AuditResult:
-    """Score ``suite`` with the model in ``model_dir`` and audit it against the true ``cutoff``."""
-    results, seconds = score(model_dir, suite)
-    return audit_results(results, cutoff, seconds, kinds)
+def audit(model_dir: Path | str, suite: Any, cutoff: date, kinds: dict[str, str] | None = None,
+          docs: Sequence[DatedDoc] = ()) -> AuditResult:
+    """Score ``suite`` (and read ``docs``) with the model in ``model_dir`` and audit it against
+    the true ``cutoff``."""
+    return audit_scored(score(model_dir, suite, docs, kinds), cutoff)

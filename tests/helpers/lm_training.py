@@ -112,7 +112,7 @@ def continue_training(base: str, texts: Sequence[str], folder: Path,
     from alignaudit.backends.hf.resolve import resolve
 
     backend = HFBackend.load(resolve(base), LoadOptions(device="cpu", dtype="float32",
-                                                        progress=False))
+                                                        progress="off"))
     if train.train_top_layers is not None:
         freeze_below(backend.model, train.train_top_layers)
     report = train_causal_lm(backend.model, backend.tokenizer, texts, train)
