@@ -38,9 +38,10 @@ class ChangeModel(FrozenModel):
     """Prior probability of a step (width 0); the rest is shared evenly by the other widths."""
     sub_bins: int = 8
     """Pieces a ramp is cut into; each piece takes the ramp's value at its middle."""
-    grid_step: float = 1.0 / 48.0
-    """Finest spacing of candidate change dates in years (about a week)."""
-    grid_points: tuple[int, int] = (168, 720)
+    grid_step: float = 1.0 / 365.0
+    """Finest spacing of candidate change dates in years (a day: dated observations are
+    often days apart, and a coarser grid cannot put a change between them)."""
+    grid_points: tuple[int, int] = (168, 2000)
     """Fewest and most candidate dates; between them two per observation (sparse data get a
     coarser grid: 40 probes over 14 years get about a month)."""
     chance_prior: float = 0.5
