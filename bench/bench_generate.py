@@ -14,8 +14,10 @@ all four together), per quarter: documents, and *usable* probes — accepted pro
 medium predictability (``stats.candidates_per_period``, before the per-period cap; with
 ``--per-period`` 100 the suite keeps min(usable, 100) of them). A quarter *counts* when the
 corpus has at least 40 documents in it; the target is at least 40 usable probes in each such
-quarter. Measured with the default options and with statement probes on (the options that
-give most; see docs/probes.md for why they are off by default). Beside them, the ceiling: the
+quarter. Measured with the default options (term and release probes), with term probes only
+(``releases=False``, the default before generator 0.3.0) and with statement probes on as well
+(the options that give most; see docs/probes.md for why they are off by default). Usable probes
+are also counted by kind. Beside them, the ceiling: the
 distinct terms first seen in each quarter, whether or not a probe could be made of them.
 
     nice python bench/bench_generate.py                 # about 5 minutes on 2 busy cores
@@ -52,6 +54,7 @@ COLUMNS = CorpusColumns(text="text", date="date", title="title", group="project"
                         section="section")
 SETTINGS: dict[str, dict[str, Any]] = {
     "default": {},
+    "terms only": {"releases": False},
     "statements": {"statements": True},
 }
 MIN_DOCS = 40  # a quarter counts when it has this many documents
@@ -98,9 +101,15 @@ def speed(corpora: Path, n: int, rounds: int) -> dict[str, Any]:
 def density_of(docs: list[DatedDoc], setting: dict[str, Any]) -> dict[str, Any]:
     """Per-quarter documents and usable probes of one corpus under one setting."""
     t0 = time.perf_counter()
-    suite = generate_probes(docs, GenerateOptions.model_validate({"seed": 0, **setting}))
+    suite = generate_probes(docs, GenerateOptions.model_validate(
+        {"seed": 0, "per_period": 10**9, **setting}))  # no cap: every accepted probe is kept
     stats = suite.stats
-    quarters = {q: {"documents": n, "usable": stats.candidates_per_period.get(q, 0)}
+    by_kind: dict[str, Counter[str]] = {}
+    for p in suite.probes:
+        if p.probe["predictability"] != "high":
+            by_kind.setdefault(p.period, Counter())[p.kind] += 1
+    quarters = {q: {"documents": n, "usable": stats.candidates_per_period.get(q, 0),
+                    "usable_by_kind": dict(sorted(by_kind.get(q, Counter()).items()))}
                 for q, n in stats.documents_per_period.items()}
     counted = [v["usable"] for v in quarters.values() if v["documents"] >= MIN_DOCS]
     return {
@@ -109,6 +118,10 @@ def density_of(docs: list[DatedDoc], setting: dict[str, Any]) -> dict[str, Any]:
         "median_usable": statistics.median(counted) if counted else None,
         "min_usable": min(counted) if counted else None,
         "usable_total": sum(v["usable"] for v in quarters.values()),
+        "usable_total_by_kind": dict(sorted(sum((Counter(v["usable_by_kind"])
+                                                 for v in quarters.values()), Counter()).items())),
+        "short_quarters": {q: v for q, v in quarters.items()
+                           if v["documents"] >= MIN_DOCS and v["usable"] < TARGET},
         "accepted": stats.n_accepted, "kinds_selected": stats.kinds,
         "wall_s": time.perf_counter() - t0, "quarters": quarters,
     }

@@ -203,7 +203,9 @@ def make_suite(docs: Sequence[DatedDoc], folder: Path, seed: int = 0,
     ``novelty="any"``: for a model whose whole world is this corpus a term's first appearance
     *is* its birth; ``blank_prompts=False``: a "Fill in the blank:" prompt asks for a skill a
     model trained from scratch on release notes never saw; statements on and not strict, else
-    too few probes are usable at this corpus size.
+    too few probes are usable at this corpus size; release probes off: they quote an entry and
+    ask for its release, a question these models were never trained to answer (the training
+    text gives each entry after its release, not the other way round).
     """
     from alignaudit.recency.generated import generate, write_suite
     from alignaudit.recency.probegen.model import GenerateOptions
@@ -211,7 +213,7 @@ def make_suite(docs: Sequence[DatedDoc], folder: Path, seed: int = 0,
 
     settings: dict[str, Any] = {"period": "year", "per_period": 10_000, "novelty": "any",
                                 "name": "known-cutoff", "blank_prompts": False, "statements": True,
-                                "strict_statements": False} | options
+                                "strict_statements": False, "releases": False} | options
     generated = generate(docs, GenerateOptions(seed=seed, **settings))
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "suite.yaml"

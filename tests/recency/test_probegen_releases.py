@@ -17,6 +17,7 @@ from alignaudit.recency.probegen.core import generate_probes, suite_to_yaml
 from alignaudit.recency.probegen.model import DatedDoc, GenerateOptions
 from alignaudit.recency.probegen.releases import parse_title, version_key
 
+
 def opts(**changes: object) -> GenerateOptions:
     return GenerateOptions.model_validate({"burn_in_periods": 0, "min_documents": 1, **changes})
 
@@ -205,3 +206,48 @@ def test_an_entry_said_again_in_other_words_is_never_a_distractor_or_a_later_dat
     by_source = {p.probe["source"]: p for p in suite.probes if p.kind == "release"}
     assert "again:1" not in by_source and suite.stats.releases_rejected["repeated"] == 1
     assert " 1.3.0" not in by_source["first:1"].probe["choices"]["distractors"]
+
+
+def _series_changelog() -> list[DatedDoc]:
+    """Series 2.0 (2.0.0-2.0.3) then 2.1 (2.1.0-2.1.5), a release a month, two entries each."""
+    versions = [f"2.0.{i}" for i in range(4)] + [f"2.1.{i}" for i in range(6)]
+    docs = []
+    for r, version in enumerate(versions):
+        for k in range(2):
+            i = 100 + 2 * r + k
+            docs.append(DatedDoc(text=entry(i), date=f"2018-{r + 1:02d}-10", source=f"s:{i}",
+                                 title=f"frob {version}", group="frob"))
+    return docs
+
+
+def test_the_answer_is_never_alone_in_its_series() -> None:
+    """2.0.3 is the last of its series: without a rule its nearest neighbours after it (2.1.x)
+    would leave it the odd one out; one of 2.0.0-2.0.2 is always among its choices."""
+    for seed in range(6):
+        for p in releases_of(_series_changelog(), seed=seed):
+            answer = p.probe["choices"]["correct"][0].strip()
+            series = answer.rsplit(".", 1)[0]
+            assert any(c.strip().startswith(series + ".")
+                       for c in p.probe["choices"]["distractors"]), p.probe
+
+
+def test_distractors_stay_within_three_years_when_there_are_enough() -> None:
+    docs = changelog(n_releases=30, per_release=1, start=2010)  # two months apart, 2010-2014
+    for p in releases_of(docs):
+        when = int(p.probe["event_date"][:4])
+        years = {int(d.date[:4]) for d in docs
+                 if f" {parse_title(d.title)[1]}" in p.probe["choices"]["distractors"]}  # type: ignore[index]
+        assert all(abs(y - when) <= 3 for y in years)
+
+
+def test_a_change_shipped_on_two_branches_at_once_accepts_both() -> None:
+    docs = changelog(n_releases=14)
+    docs.append(DatedDoc(text=entry(5), date="2015-05-16", source="branch:5",
+                         title="frob 0.9.7", group="frob"))  # entry 5 is in 1.1.0 (2015-03-15)
+    docs.append(DatedDoc(text=entry(20), date="2016-01-17", source="branch:20",
+                         title="frob 0.9.8", group="frob"))  # entry 20: 1.6.0, 2016-01-15
+    probes = {p.probe["source"]: p for p in releases_of(docs)}
+    assert "0.9.8" in probes["notes.txt:20"].probe["answers"]
+    assert "0.9.8" not in [c.strip() for c in probes["notes.txt:20"].probe["choices"][
+        "distractors"]]
+    assert "0.9.7" not in probes["notes.txt:5"].probe["answers"]  # two months later: not at once

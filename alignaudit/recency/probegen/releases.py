@@ -2,16 +2,21 @@
 
 A document whose title names a release ("Django 4.2.1", "pip 25.1") records a change that came
 into being with that release: the fact "this change shipped in 4.2.1" exists from the release's
-date. The probe quotes the entry and asks for the release; the distractors are other releases of
-the same project of the same shape (as many numbers; pre-releases against pre-releases), the
-nearest by number (any pre-release for a pre-release when its own shape has too few), some
-before and some after, with the answer's place among them drawn at
-random so that neither "the newest" nor "the oldest" is a strategy. A release is never a
-distractor when it shipped on the same day or holds the same entry (a fix backported to
-several branches). An entry that names a release of its own project is dropped (it would count
-its way to the answer), and so does one that names a series of it ("within the 1.3 series");
-one that names a year or another product's version is ``medium`` (a
-model could date it from the world's calendar rather than from the project's history).
+date. The probe quotes the entry and asks for the release.
+
+The distractors are other releases of the same project, of the same shape (as many numbers;
+pre-releases against pre-releases; failing that, any final or any pre-release), the nearest in
+time, within three years when there are enough, some before and some after. The answer's place
+among them in time is drawn at random, so neither "the newest" nor "the oldest" is a strategy,
+and a release of the answer's own series is among them when there is one (else the answer is
+the odd one out). A release is never a distractor when it shipped within a fortnight of the
+answer or holds the same entry, or one saying nearly the same (a fix backported to several
+branches); those shipped within the fortnight are accepted answers instead.
+
+An entry that names a release or a series of its own project is dropped (it would count its
+way to the answer), and so is one said again from an earlier release (its date is unsure). One
+that names a year or another product's version is ``medium``: a model could date it from the
+world's calendar rather than from the project's history.
 
 Pure: no IO, every draw seeded from ``options.seed`` and the entry.
 """
@@ -28,7 +33,7 @@ from datetime import date
 import numpy as np
 
 from alignaudit.recency.probegen.candidates import words
-from alignaudit.recency.probegen.corpus import Corpus, Doc
+from alignaudit.recency.probegen.corpus import Corpus, Doc, parse_date
 from alignaudit.recency.probegen.model import DatedDoc, GeneratedProbe, GenerateOptions
 
 RELEASE = "release"
@@ -45,6 +50,8 @@ _YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20\d\d)(?!\d)")
 _SPACE = re.compile(r"\s+")
 NEAREST = 5
 """Distractors are drawn from this many releases on each side of the answer."""
+NEAR_YEARS = 3
+"""Distractors come from within this many years of the answer when there are enough."""
 SAME_TIME = 14
 """Releases this many days or fewer from the answer's are never distractors: projects ship
 the same fix on several branches at once."""
@@ -88,19 +95,21 @@ def _normal(text: str) -> str:
     return _SPACE.sub(" ", text).strip().lower()
 
 
-def _releases(corpus: Corpus) -> dict[str, dict[str, Release]]:
-    """Per group (or project), every release named by a title, dated by its earliest entry."""
+def _releases(given: Sequence[DatedDoc]) -> dict[str, dict[str, Release]]:
+    """Per group (or project), every release named by a title, dated by its earliest entry;
+    from every document given, duplicates included (a release may hold only entries that an
+    earlier one already had)."""
     out: dict[str, dict[str, Release]] = defaultdict(dict)
-    for doc in corpus.docs:
-        found = parse_title(doc.source.title)
-        if found is None:
+    for d in given:
+        found, dated = parse_title(d.title), parse_date(d.date)
+        if found is None or dated is None:
             continue
         project, version = found
-        group = doc.group or project
+        group = d.group or project
         known = out[group].get(version)
-        if known is None or doc.when < known.when:
+        if known is None or dated[1] < known.when:
             parts, shape = version_key(version)
-            out[group][version] = Release(project, version, parts, shape, doc.when)
+            out[group][version] = Release(project, version, parts, shape, dated[1])
     return out
 
 
@@ -169,24 +178,43 @@ def _names_release(text: str, series: set[str]) -> bool:
     return bool({t.lstrip("vV") for t in _VERSION_TOKEN.findall(text)} & series)
 
 
+def _line(r: Release) -> tuple[int, ...]:
+    """The series a release belongs to: its numbers but the last (7.0 of 7.0.2, 21 of 21.1)."""
+    return r.parts[: r.shape[0] - 1]
+
+
 def _distractors(answer: Release, pool: list[Release], rng: np.random.Generator,
                  n: int) -> list[Release] | None:
-    """``n`` releases of the answer's shape around it (failing that, any final release for a
-    final one, any pre-release for a pre-release); the answer's rank among the choices is
-    uniform over what the neighbours allow. None when there are too few."""
-    for alike in (lambda r: r.shape == answer.shape, lambda r: r.shape[1] == answer.shape[1]):
-        same = sorted((r for r in pool if alike(r)), key=lambda r: r.parts)
-        older = [r for r in same if r.parts < answer.parts][-NEAREST:]
-        newer = [r for r in same if r.parts > answer.parts][:NEAREST]
-        if len(older) + len(newer) >= n:
-            break
-    else:
-        return None
+    """``n`` releases around the answer: of its shape (failing that, any final release for a
+    final one, any pre-release for a pre-release), within ``NEAR_YEARS`` when there are enough,
+    the ``NEAREST`` on each side in time. The answer's place among the choices in time is
+    uniform over what the neighbours allow, and it is never alone in its series when a
+    release of that series is at hand. None when there are too few."""
+    near = [r for r in pool if _days_apart(r.when, answer.when) <= NEAR_YEARS * 365]
+    for candidates in (near, pool):
+        for alike in (lambda r: r.shape == answer.shape,
+                      lambda r: r.shape[1] == answer.shape[1]):
+            same = sorted((r for r in candidates if alike(r)), key=lambda r: (r.when, r.parts))
+            older = [r for r in same if r.when < answer.when][-NEAREST:]
+            newer = [r for r in same if r.when > answer.when][:NEAREST]
+            if len(older) + len(newer) >= n:
+                return _pick(answer, older, newer, rng, n)
+    return None
+
+
+def _pick(answer: Release, older: list[Release], newer: list[Release],
+          rng: np.random.Generator, n: int) -> list[Release]:
     lo, hi = max(0, n - len(newer)), min(n, len(older))
     k = int(rng.integers(lo, hi + 1))
-    picks = ([older[i] for i in rng.choice(len(older), k, replace=False)] if k else [])
-    picks += ([newer[i] for i in rng.choice(len(newer), n - k, replace=False)] if n - k else [])
-    return sorted(picks, key=lambda r: r.parts)
+    picks = [older[i] for i in rng.choice(len(older), k, replace=False)] if k else []
+    picks += [newer[i] for i in rng.choice(len(newer), n - k, replace=False)] if n - k else []
+    siblings = [r for r in older + newer if _line(r) == _line(answer)]
+    if siblings and not any(_line(r) == _line(answer) for r in picks):
+        sibling = siblings[int(rng.integers(len(siblings)))]
+        side = [i for i, r in enumerate(picks) if (r.when < answer.when) == (
+            sibling.when < answer.when)] or list(range(len(picks)))
+        picks[side[int(rng.integers(len(side)))]] = sibling
+    return sorted(picks, key=lambda r: (r.when, r.parts))
 
 
 def _rng(seed: int, key: str) -> np.random.Generator:
@@ -206,7 +234,7 @@ def _predictability(text: str, versions: set[str]) -> tuple[str, list[str]]:
 
 
 def _probe(doc: Doc, answer: Release, picks: list[Release], text: str, level: str,
-           reasons: list[str], options: GenerateOptions) -> GeneratedProbe:
+           reasons: list[str], options: GenerateOptions, also: list[str]) -> GeneratedProbe:
     source = doc.source
     prompt = (f"From the {answer.project} changelog: \"{text}\"\n"
               f"The first {answer.project} release with this change was {answer.project}")
@@ -216,7 +244,8 @@ def _probe(doc: Doc, answer: Release, picks: list[Release], text: str, level: st
         "prompt": prompt,
         "choices": {"correct": [f" {answer.version}"],
                     "distractors": [f" {r.version}" for r in picks]},
-        "answers": [answer.version, f"{answer.project} {answer.version}"],
+        "answers": [form for v in [answer.version, *also]
+                    for form in (v, f"{answer.project} {v}")],
         "event_date": doc.date,
         "category": source.category or options.category,
         "predictability": level,
@@ -233,7 +262,7 @@ def release_probes(corpus: Corpus, given: Sequence[DatedDoc], options: GenerateO
     """One probe per entry whose title names a release (see the module docstring), and the
     count of entries rejected by reason (``REJECTIONS``). ``seen`` holds (prompt, answer)
     pairs already used; it is extended."""
-    releases, holders = _releases(corpus), _holders(given)
+    releases, holders = _releases(given), _holders(given)
     series = {group: _series(set(found)) for group, found in releases.items()}
     sets: dict[int, frozenset[str]] = {}
     rejected: Counter[str] = Counter()
@@ -265,7 +294,9 @@ def release_probes(corpus: Corpus, given: Sequence[DatedDoc], options: GenerateO
             rejected["few_releases"] += 1
             continue
         level, reasons = _predictability(text, series[group])
-        probe = _probe(doc, answer, picks, text, level, reasons, options)
+        same_time = sorted(v for v in also if v in releases[group] and v != answer.version
+                           and _days_apart(releases[group][v].when, answer.when) <= SAME_TIME)
+        probe = _probe(doc, answer, picks, text, level, reasons, options, same_time)
         pair = (probe.probe["prompt"], answer.version)
         if pair in seen:
             rejected["duplicate"] += 1
