@@ -7,7 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${1:-.venv/bin/python}
 columns=(--text-column text --date-column date --title-column title --group-column project
-         --url-column url --section-column section --seed 0 --per-period 30)
+         --url-column url --section-column section --also-in-column also_in --seed 0
+         --per-period 30)
 "$PY" -m alignaudit probes generate --data data/corpora/django.jsonl.gz "${columns[@]}" \
     --name django-releases --out probes/django-releases.yaml \
     --description "Generated from Django's release notes (2009-2026, data/corpora): names, options \

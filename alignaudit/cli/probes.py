@@ -87,6 +87,9 @@ def probes_generate(
         help="Column with a web address where the document can be read.")] = None,
     section_column: Annotated[Optional[str], typer.Option(  # noqa: UP045
         help="Column with the heading a document sits under (e.g. Features).")] = None,
+    also_in_column: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        help="Column listing other releases whose notes hold the same entry (backports): "
+        "never offered as wrong answers.")] = None,
     period: Annotated[str, typer.Option(help="month, quarter or year.")] = "quarter",
     per_period: Annotated[int, typer.Option(help="At most this many probes a period.")] = 100,
     releases: Annotated[bool, typer.Option(
@@ -121,7 +124,7 @@ def probes_generate(
                                 **described)
     columns = generated.CorpusColumns(
         text=text_column, date=date_column, title=title_column, group=group_column,
-        url=url_column, section=section_column)
+        url=url_column, section=section_column, also_in=also_in_column)
     progress = choose_mode(quiet)
     backend = (_writer(writer, writer_backend, writer_base_url, allow_remote_data, progress)
                if writer else None)

@@ -297,7 +297,7 @@ def _read_jsonl(path: Path, options: DataOptions) -> Chunk:
     chunk = Chunk()
     for i, record, line_bad in records:
         value = _as_text(record.get(text_col), path, f"line {i}", text_col)
-        extra = {role: _as_text(record.get(col), path, f"line {i}", col)
+        extra = {role: _extra_text(record.get(col), path, f"line {i}", col)
                  for role, col in extras.items()}
         chunk.add(value, str(path), i, line_bad and "\ufffd" in value,
                   record.get(date_col) if date_col else None, extra)
@@ -379,7 +379,7 @@ def rows_chunk(path: Path, column: str, texts: list[Any], dates: list[Any] | Non
     for i, value in enumerate(texts):
         row = positions[i] if positions is not None else i + 1
         date = dates[i] if dates is not None else None
-        extra = {role: _as_text(values[i], path, f"row {row}", role)
+        extra = {role: _extra_text(values[i], path, f"row {row}", role)
                  for role, values in extras.items()}
         chunk.add(_as_text(value, path, f"row {row}", column), str(path), row, bad[i], date,
                   extra)
@@ -424,6 +424,14 @@ def _column(path: Path, columns: list[str], wanted: str, option: str, listed: st
         f"{given_as} {path}: {option} {wanted}: there is no such column. Its columns are: "
         f"{listed}.{hint}"
     )
+
+
+def _extra_text(value: Any, path: Path, where: str, column: str) -> str:
+    """A side column's value as text; a list of plain values (e.g. the other releases holding a
+    changelog entry) is joined with ", "."""
+    if isinstance(value, list | tuple):
+        return ", ".join(_as_text(v, path, where, column) for v in value)
+    return _as_text(value, path, where, column)
 
 
 def _as_text(value: Any, path: Path, where: str, column: str) -> str:

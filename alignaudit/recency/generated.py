@@ -9,6 +9,7 @@ atomically without replacing a file that is not a suite alignaudit generated.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -26,7 +27,7 @@ from alignaudit.recency.probegen.core import generate_probes, suite_to_yaml
 from alignaudit.recency.probegen.model import DatedDoc, GeneratedSuite, GenerateOptions
 from alignaudit.recency.writer import WriterStats, phrase_questions
 
-ROLES = ("title", "group", "url", "section")
+ROLES = ("title", "group", "url", "section", "also_in")
 """Optional columns a corpus may have beside its text and date, each given by --ROLE-column."""
 GENERATED_MARK = "# Generated probe suite"
 
@@ -40,6 +41,8 @@ class CorpusColumns(Frozen):
     group: str | None = Field(default=None, description="--group-column: e.g. the project.")
     url: str | None = Field(default=None, description="--url-column: where to read it.")
     section: str | None = Field(default=None, description="--section-column: its heading.")
+    also_in: str | None = Field(default=None, description="--also-in-column: other releases "
+                                "holding the same entry (backports).")
 
 
 def read_corpus(paths: Sequence[str | Path], columns: CorpusColumns) -> list[DatedDoc]:
@@ -65,13 +68,23 @@ def _dated(docs: Documents) -> list[DatedDoc]:
         out.append(DatedDoc(text=text, date=date, source=where,
                             url=url if url and url.startswith(("http://", "https://")) else None,
                             title=extra.get("title") or None, group=extra.get("group") or None,
-                            section=extra.get("section") or None))
+                            section=extra.get("section") or None,
+                            also_in=_releases_named(extra.get("also_in") or "")))
     if not out:
         raise UserError(f"--data {', '.join(docs.stats.files)}: none of the {docs.stats.n_kept} "
                         f"documents has a date that could be read from --date-column "
                         f"{docs.stats.date_column}. Give dates as YYYY-MM-DD (or any form "
                         "pandas reads, such as 2024-03-01T10:00:00).")
     return out
+
+
+_RELEASE_NUMBER = re.compile(r"(?<![\w.])v?(\d+(?:\.\d+)+(?:[a-z]+\d*)?)(?![\w.]*\w)")
+
+
+def _releases_named(text: str) -> list[str]:
+    """Release numbers in an --also-in-column value, whatever its form ("1.3.1, 1.4.1",
+    "['1.3.1']", "Django 1.3.1; 1.4.1")."""
+    return list(dict.fromkeys(_RELEASE_NUMBER.findall(text)))
 
 
 def generate(docs: Sequence[DatedDoc], options: GenerateOptions,

@@ -251,3 +251,28 @@ def test_a_change_shipped_on_two_branches_at_once_accepts_both() -> None:
     assert "0.9.8" not in [c.strip() for c in probes["notes.txt:20"].probe["choices"][
         "distractors"]]
     assert "0.9.7" not in probes["notes.txt:5"].probe["answers"]  # two months later: not at once
+
+
+def test_releases_named_in_an_also_in_column_are_answers_or_left_out(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A changelog that records backports in a list column (as data/corpora does): read with
+    --also-in-column, a backport shipped at once is an accepted answer and never a distractor."""
+    import json
+
+    from alignaudit.recency.generated import CorpusColumns, read_corpus
+
+    rows = [{"text": d.text, "date": d.date, "title": d.title, "project": d.group,
+             "also": ["0.9.8"] if d.source == "notes.txt:20" else []}
+            for d in changelog(n_releases=14)]
+    rows.append({"text": entry(999), "date": "2016-01-17", "title": "frob 0.9.8",
+                 "project": "frob", "also": []})
+    path = tmp_path / "notes.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    docs = read_corpus([path], CorpusColumns(text="text", date="date", title="title",
+                                             group="project", also_in="also"))
+    assert [d.also_in for d in docs if d.also_in] == [["0.9.8"]]
+    probes = [p for p in releases_of(docs) if p.probe["choices"]["correct"] == [" 1.6.0"]]
+    assert probes
+    for p in probes:
+        if entry(20) in p.probe["prompt"]:
+            assert "0.9.8" in p.probe["answers"]
+            assert " 0.9.8" not in p.probe["choices"]["distractors"]

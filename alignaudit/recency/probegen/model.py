@@ -34,6 +34,10 @@ class DatedDoc(_Frozen):
         default=None,
         description="The heading it sits under ('Features', 'Bug Fixes', 'feature, orm'): "
         "evidence of whether its terms are introduced or already existed.")
+    also_in: list[str] = Field(
+        default_factory=list,
+        description="Other releases (numbers) whose notes hold the same entry, e.g. backports: "
+        "never a release probe's distractors; accepted answers when shipped within a fortnight.")
 
 
 class GenerateOptions(_Frozen):

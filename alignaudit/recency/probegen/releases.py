@@ -204,16 +204,21 @@ def _distractors(answer: Release, pool: list[Release], rng: np.random.Generator,
 
 def _pick(answer: Release, older: list[Release], newer: list[Release],
           rng: np.random.Generator, n: int) -> list[Release]:
-    lo, hi = max(0, n - len(newer)), min(n, len(older))
-    k = int(rng.integers(lo, hi + 1))
+    """``k`` of the ``older`` and ``n - k`` of the ``newer``, with ``k`` uniform over the values
+    that leave a release of the answer's series among the picks (over all values when none
+    can), and such a release among them."""
+    def siblings(side: list[Release]) -> list[Release]:
+        return [r for r in side if _line(r) == _line(answer)]
+
+    ks = list(range(max(0, n - len(newer)), min(n, len(older)) + 1))
+    kin = [k for k in ks if (k and siblings(older)) or (n - k and siblings(newer))]
+    k = int(rng.choice(kin or ks))
     picks = [older[i] for i in rng.choice(len(older), k, replace=False)] if k else []
     picks += [newer[i] for i in rng.choice(len(newer), n - k, replace=False)] if n - k else []
-    siblings = [r for r in older + newer if _line(r) == _line(answer)]
-    if siblings and not any(_line(r) == _line(answer) for r in picks):
-        sibling = siblings[int(rng.integers(len(siblings)))]
-        side = [i for i, r in enumerate(picks) if (r.when < answer.when) == (
-            sibling.when < answer.when)] or list(range(len(picks)))
-        picks[side[int(rng.integers(len(side)))]] = sibling
+    if kin and not siblings(picks):  # swap a pick for a sibling on the same side
+        side = older if k and siblings(older) else newer
+        at = next(i for i, r in enumerate(picks) if r in side)
+        picks[at] = siblings(side)[int(rng.integers(len(siblings(side))))]
     return sorted(picks, key=lambda r: (r.when, r.parts))
 
 
@@ -281,7 +286,8 @@ def release_probes(corpus: Corpus, given: Sequence[DatedDoc], options: GenerateO
         if _names_release(text, series[group]):
             rejected["names_a_release"] += 1
             continue
-        also = holders.get(_normal(doc.source.text), set()) | _similar(doc, corpus, group, sets)
+        also = (holders.get(_normal(doc.source.text), set()) | set(doc.source.also_in)
+                | _similar(doc, corpus, group, sets))
         if any(releases[group][v].when < answer.when for v in also if v in releases[group]):
             rejected["repeated"] += 1
             continue
