@@ -92,6 +92,9 @@ def probes_generate(
         "never offered as wrong answers.")] = None,
     period: Annotated[str, typer.Option(help="month, quarter or year.")] = "quarter",
     per_period: Annotated[int, typer.Option(help="At most this many probes a period.")] = 100,
+    statements: Annotated[bool, typer.Option(
+        help="Also ask for terms (new or not) in sentences that report a change of their "
+        "release ('Fixed a crash of X when ...'); tagged medium at best.")] = False,
     releases: Annotated[bool, typer.Option(
         help="Also ask, of each entry whose title names a release ('Django 4.2.1'), which "
         "release first shipped it.")] = True,
@@ -119,7 +122,8 @@ def probes_generate(
     generated.check_out(out, data)  # before the documents are read or a writer model loads
     described = {"description": description} if description else {}
     options = _generate_options(GenerateOptions, period=period, per_period=per_period,
-                                releases=releases, limit=limit, seed=seed,
+                                releases=releases, statements=statements, limit=limit,
+                                seed=seed,
                                 name=name or _suite_name(out),
                                 **described)
     columns = generated.CorpusColumns(

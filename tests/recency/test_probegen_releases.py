@@ -276,3 +276,21 @@ def test_releases_named_in_an_also_in_column_are_answers_or_left_out(tmp_path) -
         if entry(20) in p.probe["prompt"]:
             assert "0.9.8" in p.probe["answers"]
             assert " 0.9.8" not in p.probe["choices"]["distractors"]
+
+
+def test_an_entry_naming_its_own_series_asks_among_that_series_only() -> None:
+    """"A regression in 2.1" shipped in 2.1.3 names the series, not the release: the choices
+    are all 2.1.x, so the name points to none of them. Naming another series drops the entry."""
+    docs = _series_changelog()
+    docs += [DatedDoc(text="Fixed a regression in frob 2.1 where the kalomi cache lost its "
+                      "zorufi keys.", date="2018-08-10", source="own:1", title="frob 2.1.3",
+                      group="frob"),
+             DatedDoc(text="Fixed a regression in frob 2.0 where the kalomi cache lost its "
+                      "pateru keys.", date="2018-08-10", source="other:1", title="frob 2.1.3",
+                      group="frob")]
+    suite = generate_probes(docs, opts())
+    by_source = {p.probe["source"]: p for p in suite.probes if p.kind == "release"}
+    assert "other:1" not in by_source
+    own = by_source["own:1"].probe["choices"]
+    assert own["correct"] == [" 2.1.3"]
+    assert all(c.strip().startswith("2.1.") for c in own["distractors"])

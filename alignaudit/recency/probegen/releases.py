@@ -14,7 +14,9 @@ answer or holds the same entry, or one saying nearly the same (a fix backported 
 branches); those shipped within the fortnight are accepted answers instead.
 
 An entry that names a release or a series of its own project is dropped (it would count its
-way to the answer), and so is one said again from an earlier release (its date is unsure). One
+way to the answer), unless the series is the answer's own ("a regression in 5.1" shipped in
+5.1.2): then every choice is a release of that series, so the name points to none of them. An
+entry said again from an earlier release is dropped too (its date is unsure). One
 that names a year or another product's version is ``medium``: a model could date it from the
 world's calendar rather than from the project's history.
 
@@ -173,9 +175,13 @@ def _series(versions: set[str]) -> set[str]:
     return out
 
 
-def _names_release(text: str, series: set[str]) -> bool:
-    """The entry names a release or a release series of its own project ("4.2.1", "1.3")."""
-    return bool({t.lstrip("vV") for t in _VERSION_TOKEN.findall(text)} & series)
+def _named(text: str, series: set[str], answer: Release) -> tuple[bool, bool]:
+    """Whether the entry names a release or a series of its own project other than the
+    answer's own series ("4.2.1", "1.3": a count to the answer), and whether it names that
+    series ("a regression in 5.1" for 5.1.2: only the series, which the choices then share)."""
+    found = {t.lstrip("vV") for t in _VERSION_TOKEN.findall(text)} & series
+    own = ".".join(str(p) for p in _line(answer))
+    return bool(found - {own}), own in found
 
 
 def _line(r: Release) -> tuple[int, ...]:
@@ -283,7 +289,8 @@ def release_probes(corpus: Corpus, given: Sequence[DatedDoc], options: GenerateO
         if len(text.split()) < options.min_context_words:
             rejected["too_short"] += 1
             continue
-        if _names_release(text, series[group]):
+        names_other, names_own = _named(text, series[group], answer)
+        if names_other:
             rejected["names_a_release"] += 1
             continue
         also = (holders.get(_normal(doc.source.text), set()) | set(doc.source.also_in)
@@ -292,7 +299,8 @@ def release_probes(corpus: Corpus, given: Sequence[DatedDoc], options: GenerateO
             rejected["repeated"] += 1
             continue
         pool = [r for r in releases[group].values() if r.version not in also
-                and r.version != answer.version and _days_apart(r.when, answer.when) > SAME_TIME]
+                and r.version != answer.version and _days_apart(r.when, answer.when) > SAME_TIME
+                and (not names_own or (_line(r) == _line(answer) and r.shape == answer.shape))]
         # seeded by what the entry says, not where it sits: shuffled input, same suite
         key = f"release:{doc.date}:{doc.source.title}:{_normal(doc.source.text)}"
         picks = _distractors(answer, pool, _rng(options.seed, key), options.n_distractors)
