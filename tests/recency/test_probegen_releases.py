@@ -291,6 +291,17 @@ def test_an_entry_naming_its_own_series_asks_among_that_series_only() -> None:
     suite = generate_probes(docs, opts())
     by_source = {p.probe["source"]: p for p in suite.probes if p.kind == "release"}
     assert "other:1" not in by_source
-    own = by_source["own:1"].probe["choices"]
-    assert own["correct"] == [" 2.1.3"]
-    assert all(c.strip().startswith("2.1.") for c in own["distractors"])
+    own = by_source["own:1"].probe
+    assert own["choices"]["correct"] == [" 2.1.3"] and own["predictability"] == "low"
+    assert all(c.strip().startswith("2.1.") for c in own["choices"]["distractors"])
+
+
+def test_naming_its_own_series_as_its_first_release_is_high() -> None:
+    """In 2.1.0, the first of its series, "since 2.1" leaves the answer the earliest choice
+    whatever is drawn: a model could guess it, so it stays out of the cutoff."""
+    docs = _series_changelog()
+    docs.append(DatedDoc(text="The kalomi cache of frob 2.1 keeps its zorufi keys between "
+                         "runs of the pateru reader.", date="2018-05-10", source="first:1",
+                         title="frob 2.1.0", group="frob"))
+    probes = {p.probe["source"]: p for p in releases_of(docs)}
+    assert probes["first:1"].probe["predictability"] == "high"

@@ -15,8 +15,9 @@ branches); those shipped within the fortnight are accepted answers instead.
 
 An entry that names a release or a series of its own project is dropped (it would count its
 way to the answer), unless the series is the answer's own ("a regression in 5.1" shipped in
-5.1.2): then every choice is a release of that series, so the name points to none of them. An
-entry said again from an earlier release is dropped too (its date is unsure). One
+5.1.2): then every choice is a release of that series, so the name points to none of them
+(``high`` when the answer is the first or the last of the series: a regression is fixed
+early). An entry said again from an earlier release is dropped too (its date is unsure). One
 that names a year or another product's version is ``medium``: a model could date it from the
 world's calendar rather than from the project's history.
 
@@ -308,6 +309,10 @@ def release_probes(corpus: Corpus, given: Sequence[DatedDoc], options: GenerateO
             rejected["few_releases"] += 1
             continue
         level, reasons = _predictability(text, series[group])
+        if names_own and (all(r.when > answer.when for r in pool)
+                          or all(r.when < answer.when for r in pool)):
+            level, reasons = "high", [*reasons, "names its own series, and the answer is the "
+                                      "first or last release of it among the choices"]
         same_time = sorted(v for v in also if v in releases[group] and v != answer.version
                            and _days_apart(releases[group][v].when, answer.when) <= SAME_TIME)
         probe = _probe(doc, answer, picks, text, level, reasons, options, same_time)
