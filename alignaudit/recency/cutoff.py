@@ -246,7 +246,8 @@ def _from_joint(found: JointEstimate, signals: Sequence[ProbeOutcomes | Document
         "ci_low": joint.ci_low, "ci_high": joint.ci_high, "ci_low_label": joint.ci_low_label,
         "ci_high_label": joint.ci_high_label, "precision": joint.precision,
         "credible_level": joint.credible_level,
-        "width_words": joint.width_words, "power_note": found.power_note,
+        "width_words": joint.width_words,
+        "power_note": "" if found.disagreement else found.power_note,  # about no shared date
         "log_bayes_factor": joint.log_bayes_factor, "fall_years": joint.fall_years,
         "p_value_method": f"log Bayes factor of a change against no change: "
                           f"{joint.log_bayes_factor:.1f} (1 or more needed)",

@@ -259,6 +259,7 @@ def test_signals_that_disagree_are_said_to() -> None:
     assert est.verdict.startswith("No single knowledge cutoff: The signals disagree")
     assert {s.status for s in est.signals} == {"estimate"}
     assert sorted(round(s.cutoff) for s in est.signals) == [2018, 2023]
+    assert est.power_note == "" and est.unchanged_note == ""  # no shared date to speak of
 
 
 def test_estimate_is_deterministic_and_order_free() -> None:
