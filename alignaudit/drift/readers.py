@@ -408,7 +408,8 @@ def extra_columns_of(path: Path, columns: list[str], options: DataOptions,
                      given_as: str = "--data") -> dict[str, str]:
     """The column of each extra role (``--title-column`` ...), each checked like the text's."""
     listed = ", ".join(f"`{c}`" for c in columns) or "(none)"
-    return {role: _column(path, columns, wanted, f"--{role}-column", listed, given_as)
+    return {role: _column(path, columns, wanted, f"--{role.replace('_', '-')}-column", listed,
+                          given_as)
             for role, wanted in options.extra_columns.items()}
 
 

@@ -305,3 +305,15 @@ def test_naming_its_own_series_as_its_first_release_is_high() -> None:
                          title="frob 2.1.0", group="frob"))
     probes = {p.probe["source"]: p for p in releases_of(docs)}
     assert probes["first:1"].probe["predictability"] == "high"
+
+
+def test_a_missing_also_in_column_is_named_as_its_option(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import pytest as _pytest
+
+    from alignaudit._util.errors import UserError
+    from alignaudit.recency.generated import CorpusColumns, read_corpus
+
+    path = tmp_path / "notes.jsonl"
+    path.write_text('{"text": "Added the frobnicator.", "date": "2020-01-01"}\n')
+    with _pytest.raises(UserError, match="--also-in-column nosuch: there is no such column"):
+        read_corpus([path], CorpusColumns(text="text", date="date", also_in="nosuch"))
