@@ -8,9 +8,7 @@ few runs per cell yet fail when an interval is far from its 90%. No timing asser
 
 from __future__ import annotations
 
-import importlib.util
 import math
-import sys
 
 import numpy as np
 import pytest
@@ -33,21 +31,9 @@ from alignaudit.recency.signals import (
     make_grid,
     probe_evidence,
 )
-from tests.helpers import ROOT
+from tests.helpers import bench_module
 
-
-def _bench():  # type: ignore[no-untyped-def]
-    name = "bench_cutoff_coverage"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, ROOT / "bench" / f"{name}.py")
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-B = _bench()
+B = bench_module("bench_cutoff_coverage")
 
 
 # ---------------------------------------------------------------------------- calibration

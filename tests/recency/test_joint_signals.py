@@ -7,31 +7,15 @@ deterministic checks whose bounds allow for the Monte-Carlo error of a few runs.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-
 import numpy as np
 
 from alignaudit.recency.changepoint import CutoffSettings, estimate_cutoff, unchanged_note
 from alignaudit.recency.cutoff import estimate_cutoff as estimate_run_cutoff
 from alignaudit.recency.periods import Outcome
 from alignaudit.recency.signals import ProbeOutcomes
-from tests.helpers import ROOT
+from tests.helpers import bench_module
 
-
-def _bench():  # type: ignore[no-untyped-def]
-    name = "bench_cutoff_joint"
-    if name not in sys.modules:
-        sys.path.insert(0, str(ROOT))
-        spec = importlib.util.spec_from_file_location(name, ROOT / "bench" / f"{name}.py")
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-J = _bench()
+J = bench_module("bench_cutoff_joint")
 EVERY = CutoffSettings(share_prior=1.0)  # the earlier rule: every signal must show the change
 
 
