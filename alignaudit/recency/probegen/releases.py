@@ -316,7 +316,7 @@ def release_probes(corpus: Corpus, given: Sequence[DatedDoc], options: GenerateO
         same_time = sorted(v for v in also if v in releases[group] and v != answer.version
                            and _days_apart(releases[group][v].when, answer.when) <= SAME_TIME)
         probe = _probe(doc, answer, picks, text, level, reasons, options, same_time)
-        pair = (probe.probe["prompt"], answer.version)
+        pair = (probe.probe["prompt"], probe.probe["choices"]["correct"][0])  # as core keys it
         if pair in seen:
             rejected["duplicate"] += 1
             continue
