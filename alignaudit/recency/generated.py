@@ -9,7 +9,6 @@ atomically without replacing a file that is not a suite alignaudit generated.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from alignaudit.drift.documents import Documents, load_documents
 from alignaudit.drift.readers import DataOptions
 from alignaudit.recency.probegen.core import generate_probes, suite_to_yaml
 from alignaudit.recency.probegen.model import DatedDoc, GeneratedSuite, GenerateOptions
+from alignaudit.recency.probegen.releases import release_numbers
 from alignaudit.recency.writer import WriterStats, phrase_questions
 
 ROLES = ("title", "group", "url", "section", "also_in")
@@ -69,22 +69,13 @@ def _dated(docs: Documents) -> list[DatedDoc]:
                             url=url if url and url.startswith(("http://", "https://")) else None,
                             title=extra.get("title") or None, group=extra.get("group") or None,
                             section=extra.get("section") or None,
-                            also_in=_releases_named(extra.get("also_in") or "")))
+                            also_in=release_numbers(extra.get("also_in") or "")))
     if not out:
         raise UserError(f"--data {', '.join(docs.stats.files)}: none of the {docs.stats.n_kept} "
                         f"documents has a date that could be read from --date-column "
                         f"{docs.stats.date_column}. Give dates as YYYY-MM-DD (or any form "
                         "pandas reads, such as 2024-03-01T10:00:00).")
     return out
-
-
-_RELEASE_NUMBER = re.compile(r"(?<![\w.])v?(\d+(?:\.\d+)+(?:[a-z]+\d*)?)(?![\w.]*\w)")
-
-
-def _releases_named(text: str) -> list[str]:
-    """Release numbers in an --also-in-column value, whatever its form ("1.3.1, 1.4.1",
-    "['1.3.1']", "Django 1.3.1; 1.4.1")."""
-    return list(dict.fromkeys(_RELEASE_NUMBER.findall(text)))
 
 
 def generate(docs: Sequence[DatedDoc], options: GenerateOptions,

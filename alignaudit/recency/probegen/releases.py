@@ -48,7 +48,7 @@ _TITLE = re.compile(r"^\s*(?P<project>.*?[A-Za-z].*?)\s+v?"
 _PARTS = re.compile(r"(\d+(?:\.\d+)+)([a-z]*)(\d*)")
 _STAGES = {"dev": 0, "a": 1, "alpha": 1, "b": 2, "beta": 2, "pre": 3, "c": 3, "rc": 3}
 """Pre-release stages in order; a final release comes after all of them."""
-_VERSION_TOKEN = re.compile(r"(?<![\w.])v?\d+(?:\.\d+)+(?:[a-z]+\d*)?(?![\w.]*\w)")
+_RELEASE_NUMBER = re.compile(r"(?<![\w.])v?(\d+(?:\.\d+)+(?:[a-z]+\d*)?)(?![\w.]*\w)")
 _YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20\d\d)(?!\d)")
 _SPACE = re.compile(r"\s+")
 NEAREST = 5
@@ -65,6 +65,12 @@ shipped there first)."""
 REJECTIONS = ("no_release", "too_short", "names_a_release", "repeated", "few_releases",
               "duplicate")
 """Why an entry gave no release probe, in the order the checks run."""
+
+
+def release_numbers(text: str) -> list[str]:
+    """Release numbers written in ``text``, in order, once each ("v1.3.1" gives "1.3.1"); an
+    --also-in-column value of any form ("1.3.1, 1.4.1", "['1.3.1']") is read with it too."""
+    return list(dict.fromkeys(_RELEASE_NUMBER.findall(text)))
 
 
 @dataclass(frozen=True)
@@ -180,7 +186,7 @@ def _named(text: str, series: set[str], answer: Release) -> tuple[bool, bool]:
     """Whether the entry names a release or a series of its own project other than the
     answer's own series ("4.2.1", "1.3": a count to the answer), and whether it names that
     series ("a regression in 5.1" for 5.1.2: only the series, which the choices then share)."""
-    found = {t.lstrip("vV") for t in _VERSION_TOKEN.findall(text)} & series
+    found = set(release_numbers(text)) & series
     own = ".".join(str(p) for p in _line(answer))
     return bool(found - {own}), own in found
 
@@ -239,7 +245,7 @@ def _predictability(text: str, versions: set[str]) -> tuple[str, list[str]]:
     reasons = []
     if _YEAR.search(text):
         reasons.append("names a year, which may date it without the project's history")
-    others = {t.lstrip("vV") for t in _VERSION_TOKEN.findall(text)} - versions
+    others = set(release_numbers(text)) - versions
     if others:
         reasons.append(f"names another product's version ({sorted(others)[0]}), which may date it")
     return ("medium" if reasons else "low"), reasons
