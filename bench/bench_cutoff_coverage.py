@@ -144,6 +144,12 @@ def record(rng: np.random.Generator, dates: np.ndarray, resolution: str) -> np.n
     return np.where(rng.random(len(dates)) < 0.5, year, month)
 
 
+def spans_of(dates: np.ndarray) -> np.ndarray:
+    """The period each recorded date names, as a run knows it: a year for mid-year dates
+    (month middles never fall on x.5), else a month."""
+    return np.where(np.isclose(dates % 1.0, 0.5), 1.0, 1.0 / 12.0)
+
+
 def draw_truth(rng: np.random.Generator, kind: str) -> Truth:
     """Knowledge over time for one simulated model (see the module docstring)."""
     if kind == "chance":
@@ -166,7 +172,8 @@ def draw_suite(rng: np.random.Generator, n: int, kind: str) -> tuple[ProbeOutcom
     resolution = RESOLUTIONS[rng.integers(len(RESOLUTIONS))]
     correct = rng.random(len(true_dates)) < CHANCE + (1 - CHANCE) * truth.knowledge(true_dates)
     dates = record(rng, true_dates, resolution)
-    return ProbeOutcomes("facts", dates, correct, np.full(len(dates), CHANCE)), truth, resolution
+    return ProbeOutcomes("facts", dates, correct, np.full(len(dates), CHANCE),
+                         spans=spans_of(dates)), truth, resolution
 
 
 def team_suite(rng: np.random.Generator) -> tuple[ProbeOutcomes, Truth, str]:
@@ -177,7 +184,8 @@ def team_suite(rng: np.random.Generator) -> tuple[ProbeOutcomes, Truth, str]:
     resolution = RESOLUTIONS[rng.integers(len(RESOLUTIONS))]
     correct = rng.random(40) < CHANCE + (1 - CHANCE) * truth.knowledge(true_dates)
     dates = record(rng, true_dates, resolution)
-    return ProbeOutcomes("facts", dates, correct, np.full(40, CHANCE)), truth, resolution
+    return ProbeOutcomes("facts", dates, correct, np.full(40, CHANCE),
+                         spans=spans_of(dates)), truth, resolution
 
 
 # ---------------------------------------------------------------------------- runs

@@ -65,6 +65,7 @@ from bench.bench_cutoff_coverage import (  # noqa: E402
     draw_dates,
     draw_suite,
     draw_truth,
+    spans_of,
 )
 
 SEED = 20241208
@@ -100,7 +101,8 @@ def flat_suite(rng: np.random.Generator, n: int, name: str) -> ProbeOutcomes:
     dates = (np.floor(draw_dates(rng, n) * 12.0) + 0.5) / 12.0
     k = rng.uniform(0.1, 0.6)
     correct = rng.random(n) < CHANCE + (1 - CHANCE) * k
-    return ProbeOutcomes(name, dates, correct, np.full(n, CHANCE), label=f"the {name} facts")
+    return ProbeOutcomes(name, dates, correct, np.full(n, CHANCE), label=f"the {name} facts",
+                         spans=spans_of(dates))
 
 
 def documents(rng: np.random.Generator, n: int, truth: Truth | None) -> DocumentScores:

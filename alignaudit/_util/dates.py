@@ -65,6 +65,17 @@ def date_to_year_fraction(s: str) -> float:
     return fraction_of(start) + 0.5 * length / days_in_year(year)
 
 
+def date_span(s: str) -> float:
+    """Length in years of the period a date names: 1 for "2020", a month's share of its year for
+    "2020-03", 0 for a day (the estimator treats a day as exact)."""
+    nums = _parts(s)
+    if len(nums) == 1:
+        return 1.0
+    if len(nums) == 2:
+        return calendar.monthrange(nums[0], nums[1])[1] / days_in_year(nums[0])
+    return 0.0
+
+
 def date_start_fraction(s: str) -> float:
     """The fractional year of the *start* of the period a date names: a threshold such as
     ``cutoff<2024-01`` means before 2024.0; ``2021`` is 2021.0."""

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import numpy as np
 from pydantic import Field
 
-from alignaudit._util.dates import date_to_year_fraction
+from alignaudit._util.dates import date_span, date_to_year_fraction
 from alignaudit._util.frozen import Frozen
 from alignaudit.compare.stats import percentile_interval
 from alignaudit.recency.believed import FactPreference, best_year_index, year_matrix
@@ -53,6 +53,7 @@ class _Probes:
         self.suite = np.array([x.suite for x, _ in keep])
         self.date = np.array([date_to_year_fraction(x.event_date or "") for x, _ in keep],
                              dtype=float)
+        self.span = np.array([date_span(x.event_date or "") for x, _ in keep], dtype=float)
         self.chance = np.array([x.chance for x, _ in keep], dtype=float)
         self.a = np.array([bool(x.correct) for x, _ in keep], dtype=float)
         self.b = np.array([bool(y.correct) for _, y in keep], dtype=float)
@@ -63,7 +64,7 @@ class _Probes:
             sel = idx[self.suite[idx] == suite]
             if sel.size:
                 out.append(ProbeOutcomes(name=suite, dates=self.date[sel], correct=correct[sel],
-                                         chance=self.chance[sel]))
+                                         chance=self.chance[sel], spans=self.span[sel]))
         return out
 
 

@@ -151,7 +151,8 @@ def probe_signals(outcomes: Sequence[Outcome]) -> list[ProbeOutcomes]:
     return [ProbeOutcomes(name=suite, label=f"the {suite} facts",
                           dates=np.array([o.event_date for o in group], dtype=float),
                           correct=np.array([o.correct for o in group], dtype=float),
-                          chance=np.array([o.chance for o in group], dtype=float))
+                          chance=np.array([o.chance for o in group], dtype=float),
+                          spans=np.array([o.date_span for o in group], dtype=float))
             for suite, group in sorted(by_suite.items())]
 
 

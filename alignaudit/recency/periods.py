@@ -31,6 +31,9 @@ class Outcome(Frozen):
     probe_id: str = Field(description="Identifier of the probe within its suite.")
     suite: str = Field(description="Name of the probe suite the probe belongs to.")
     event_date: float = Field(description="When the event happened, as a fractional year.")
+    date_span: float = Field(
+        default=0.0, ge=0.0, description="Length in years of the period the date names, centred "
+        "on event_date: 1 for \"2020\", about 1/12 for \"2020-03\", 0 for a day.")
     correct: bool = Field(description="Whether likelihood ranking put a correct answer first.")
     n_choices: int = Field(ge=2, description="Number of candidate completions ranked.")
     n_correct: int = Field(default=1, ge=1, description="Candidates that count as correct.")

@@ -11,7 +11,7 @@ from typing import cast
 import numpy as np
 from pydantic import Field
 
-from alignaudit._util.dates import date_to_year_fraction
+from alignaudit._util.dates import date_span, date_to_year_fraction
 from alignaudit._util.frozen import Frozen
 from alignaudit.recency.believed import BelievedYear, FactPreference, TimelineAnswer, believed_year
 from alignaudit.recency.cutoff import CutoffEstimate, DatedScores, estimate_cutoff
@@ -79,6 +79,7 @@ def outcomes(results: Sequence[ProbeResult]) -> list[Outcome]:
     return [
         Outcome(
             probe_id=r.probe_id, suite=r.suite, event_date=date_to_year_fraction(r.event_date),
+            date_span=date_span(r.event_date),
             correct=bool(r.correct), n_choices=len(r.choices),
             n_correct=sum(c.correct for c in r.choices),
             predictability=cast(Predictability, r.predictability),

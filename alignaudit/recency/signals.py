@@ -68,11 +68,18 @@ class ProbeOutcomes:
     """Probability of each probe being right by guessing, in [0, 1)."""
     label: str = "your facts"
     """How sentences refer to this signal ("your facts say 2023-Q1")."""
+    spans: np.ndarray | None = None
+    """Length in years of the period each date names, centred on it: 1 for "2020", about 1/12
+    for "2020-03", 0 for a day. None: every date exact."""
 
     def __post_init__(self) -> None:
         d, y, c = (np.asarray(v, dtype=float) for v in (self.dates, self.correct, self.chance))
         if not (d.ndim == 1 and d.shape == y.shape == c.shape):
             raise ValueError(f"{self.name}: dates, correct and chance need the same 1-d length")
+        if self.spans is not None:
+            s = np.asarray(self.spans, dtype=float)
+            if s.shape != d.shape or not np.all(np.isfinite(s) & (s >= 0)):
+                raise ValueError(f"{self.name}: spans need the dates' length, finite and >= 0")
         ok = np.all(np.isfinite(d)) and np.all((c >= 0) & (c < 1)) and np.all((y == 0) | (y == 1))
         if not ok:
             raise ValueError(f"{self.name}: dates finite, correct 0/1 and chance in [0, 1) needed")
@@ -244,7 +251,7 @@ def _level_count(n: int, chance: float, model: ChangeModel) -> int:
 
 def _probe_ramp(table: np.ndarray, pairs: _LevelPairs, grid: ChangeGrid, width: float,
                 pieces: int) -> np.ndarray:
-    """Log-likelihood (candidates,) of a ramp of ``width``, averaged over the level pairs."""
+    """Log-likelihood (candidates, pairs) of a ramp of ``width`` for each level pair."""
     idx = _window(grid, width, pieces)
     ll = table[idx[:, :1], pairs.before[None]] + (
         table[-1, pairs.after][None] - table[idx[:, -1:], pairs.after[None]])
@@ -252,7 +259,40 @@ def _probe_ramp(table: np.ndarray, pairs: _LevelPairs, grid: ChangeGrid, width: 
         for m in range(pieces):
             cols = pairs.pieces[m][None]
             ll += table[idx[:, m + 1:m + 2], cols] - table[idx[:, m:m + 1], cols]
-    return special.logsumexp(ll + pairs.log_weight[None], axis=1)
+    return ll
+
+
+def _periods(dates: np.ndarray, spans: np.ndarray | None, grid: ChangeGrid
+             ) -> list[tuple[float, float, np.ndarray]]:
+    """The dated periods longer than a grid cell ("2019", "2019-03"): (start, end, rows)."""
+    if spans is None:
+        return []
+    s = np.asarray(spans, dtype=float)
+    coarse = np.flatnonzero(s > grid.step)
+    keys = np.unique(np.stack([dates[coarse], s[coarse]], 1), axis=0)
+    return [(d - w / 2, d + w / 2, coarse[(dates[coarse] == d) & (s[coarse] == w)])
+            for d, w in keys]
+
+
+def _period_step(loglik: np.ndarray, pairs: _LevelPairs, grid: ChangeGrid,
+                 periods: Sequence[tuple[float, float, np.ndarray]]) -> np.ndarray:
+    """Log-likelihood (candidates, pairs) of the period-dated probes under a step.
+
+    A fact dated "2019" may be from any part of 2019, and a suite's facts are seldom spread
+    evenly over their year, so a step inside 2019 leaves an unknown share f of them before it:
+    the period's facts share one knowledge level k_a + f (k_b - k_a), f uniform on [0, 1]
+    (integrated by the midpoint rule on the ramp pieces' levels). A step outside the period
+    leaves them all before or all after it."""
+    cand = grid.candidates
+    out = np.zeros((len(cand), len(pairs.before)))
+    for lo, hi, rows in periods:
+        total = loglik[rows].sum(axis=0)
+        inside = special.logsumexp(total[pairs.pieces], axis=0) - math.log(len(pairs.pieces))
+        i_lo, i_hi = np.searchsorted(cand, lo, side="right"), np.searchsorted(cand, hi, "left")
+        out[:i_lo] += total[pairs.after]
+        out[i_lo:i_hi] += inside
+        out[i_hi:] += total[pairs.before]
+    return out
 
 
 def probe_evidence(signal: ProbeOutcomes, grid: ChangeGrid, model: ChangeModel) -> SignalEvidence:
@@ -268,7 +308,20 @@ def probe_evidence(signal: ProbeOutcomes, grid: ChangeGrid, model: ChangeModel) 
     loglik = y * np.log(p) + (1 - y) * np.log1p(-p)
     table = _cumulative(d, loglik, grid)
     widths, prior = _widths(grid, model)
-    per_width = np.stack([_probe_ramp(table, pairs, grid, w, model.sub_bins) for w in widths], 1)
+    periods = _periods(d, signal.spans, grid)
+    in_period = np.zeros(len(d), dtype=bool)
+    for _, _, rows in periods:
+        in_period[rows] = True
+
+    def ramp(width: float) -> np.ndarray:
+        if width > 0 or not periods:  # a fall over months or years: each fact at its middle
+            return _probe_ramp(table, pairs, grid, width, model.sub_bins)
+        exact = _cumulative(d[~in_period], loglik[~in_period], grid)
+        return (_probe_ramp(exact, pairs, grid, 0.0, model.sub_bins)
+                + _period_step(loglik, pairs, grid, periods))
+
+    per_width = np.stack([special.logsumexp(ramp(w) + pairs.log_weight[None], axis=1)
+                          for w in widths], 1)
     flat = table[-1, pairs.levels] + pairs.level_log_weight
     weights = special.softmax(flat)
     return SignalEvidence(

@@ -138,8 +138,9 @@ def test_deterministic_and_order_free() -> None:
     first = estimate_cutoff([signal])
     assert estimate_cutoff([signal]) == first
     order = np.argsort(-signal.dates, kind="stable")
+    assert signal.spans is not None
     shuffled = ProbeOutcomes("facts", signal.dates[order], signal.correct[order],
-                             signal.chance[order])
+                             signal.chance[order], spans=signal.spans[order])
     assert estimate_cutoff([shuffled]) == first
     assert B.run_cell((40, "linear", 4, 9, 0.9)) == B.run_cell((40, "linear", 4, 9, 0.9))
 
@@ -247,3 +248,24 @@ def test_tied_document_scores_carry_no_evidence() -> None:
     assert both.status == alone.status == "estimate"
     assert (both.estimate, both.ci_low, both.ci_high) == pytest.approx(
         (alone.estimate, alone.ci_low, alone.ci_high), abs=1e-9)
+
+
+# ---------------------------------------------------------------------------- dated periods
+
+
+def test_year_dated_facts_alone_do_not_date_the_change_within_their_year() -> None:
+    """Only year-dated facts: where inside the changing year the stop falls is unknown, so the
+    posterior is flat across that year (no piling at mid-year or at either end)."""
+    years = np.repeat(np.arange(2012, 2026) + 0.5, 40)
+    y = np.where(years < 2019, 1.0, (np.arange(len(years)) % 4 == 0).astype(float))
+    y[(years == 2019.5) & (np.arange(len(years)) % 40 < 20)] = 1.0  # half of 2019 known
+    sig = ProbeOutcomes("f", years, y, np.full(len(years), 0.25), spans=np.ones(len(years)))
+    at_mid_year = ProbeOutcomes("f", years, y, np.full(len(years), 0.25))
+    ev = collect_evidence([sig, at_mid_year], ChangeModel())
+    inside = (ev.grid.candidates > 2019.02) & (ev.grid.candidates < 2019.98)
+    step, step_at_mid = (e.width_loglik[inside, 0] for e in ev.signals)
+    assert np.ptp(step) < 1e-9  # one value for every date inside 2019
+    assert np.ptp(step_at_mid) > 1.0  # a point at mid-year: before it or after it differ
+    est = estimate_cutoff([sig]).joint
+    assert est.ci_low >= 2019.0 - 0.05 and est.ci_high <= 2020.0 + 0.05
+    assert est.ci_high - est.ci_low > 0.7  # the whole year, not a point

@@ -10,7 +10,7 @@ import pytest
 from pydantic import ValidationError
 from scipy.special import expit
 
-from alignaudit._util.dates import date_to_year_fraction, year_fraction_to_label
+from alignaudit._util.dates import date_span, date_to_year_fraction, year_fraction_to_label
 from alignaudit.recency.cutoff import CutoffEstimate, DatedScores, estimate_cutoff
 from alignaudit.recency.periods import (
     Outcome,
@@ -52,6 +52,15 @@ def test_date_to_year_fraction() -> None:
     for bad in ("20", "2020-13", "2020-02-30", "March 2020", "2020-3-x"):
         with pytest.raises(ValueError):
             date_to_year_fraction(bad)
+
+
+def test_date_span() -> None:
+    assert date_span("2020") == 1.0
+    assert date_span("2020-02") == pytest.approx(29 / 366)
+    assert date_span("2021-02") == pytest.approx(28 / 365)
+    assert date_span("2021-02-03") == 0.0
+    with pytest.raises(ValueError):
+        date_span("2020-13")
 
 
 def test_year_fraction_to_label() -> None:
