@@ -85,9 +85,16 @@ class AuditResult(_Frozen):
     chance_after: float | None = Field(description="Mean chance accuracy after T.")
     n_excluded_high: int = Field(description="High-predictability probes left out.")
     estimate: IntervalEstimate = Field(description="The estimated cutoff.")
-    contains_true: bool = Field(description="An estimate was made and its interval holds T.")
+    truth_low: float | None = Field(
+        default=None, description="Date of the last observation (probe or document) dated before "
+        "T: a change anywhere after it, up to truth_high, fits the observations as T does.")
+    truth_high: float | None = Field(
+        default=None, description="Date of the first observation dated on or after T.")
+    contains_true: bool = Field(description="An estimate was made and its interval reaches the "
+                                "change dates that cannot be told from T (truth_low, truth_high].")
     miss_years: float | None = Field(
-        description="Distance from T to the interval in years (0 inside; None: no interval).")
+        description="Distance from those dates to the interval in years (0: it reaches them; "
+        "None: no interval).")
     score_seconds: float = Field(default=0.0, description="Time scoring the suite.")
     by_kind: dict[str, dict[str, Any]] = Field(
         default_factory=dict, description="The same split per probe kind (term, statement).")
@@ -103,9 +110,11 @@ class AuditResult(_Frozen):
     joint: IntervalEstimate | None = Field(
         default=None, description="The cutoff from probes and documents together, one date.")
     joint_contains_true: bool = Field(
-        default=False, description="The joint estimate was made and its interval holds T.")
+        default=False, description="The joint estimate was made and its interval reaches T "
+        "(as contains_true).")
     joint_miss_years: float | None = Field(
-        default=None, description="Distance from T to the joint interval in years.")
+        default=None, description="Distance from T to the joint interval in years (as "
+        "miss_years).")
     disagreement: str = Field(default="", description="The estimator's words when the probes' "
                               "and the documents' own intervals do not overlap.")
 
@@ -175,14 +184,18 @@ def select_until(docs: Sequence[DatedDoc], cutoff: date) -> list[DatedDoc]:
     return [d for d in docs if day(d) < cutoff]
 
 
-def training_texts(docs: Sequence[DatedDoc], max_chars: int = 400) -> list[str]:
-    """Training examples in the probes' own format, ``title: text``, one per sentence start.
+def training_texts(docs: Sequence[DatedDoc], max_chars: int = 400,
+                   as_read: bool = True) -> list[str]:
+    """Training examples in the probes' own format, ``title: text``, one per sentence start,
+    and (``as_read``) each document's text on its own, as ``run --data`` reads it.
 
     A probe's prompt is the title plus the sentence up to the answer (plus the one before when
     short), not the document from its start; so each document gives ``title: sentence_i
     sentence_i+1 ...`` for every i, cut to ``max_chars``, and every prompt starts some example.
+    A run reads a dated document without its title, so a model that saw an entry only behind
+    its title has not seen the text the run scores: a short entry's first words then read as new.
     """
-    out = []
+    out = [" ".join(d.text.split()) for d in docs] if as_read else []
     for d in docs:
         parts = [p for p in _SENTENCE_GAP.split(d.text) if p.strip()] or [d.text]
         for i in range(len(parts)):
@@ -262,11 +275,12 @@ def probe_records(results: Sequence[Any], kinds: dict[str, str] | None = None
 def outcomes_of(probes: Sequence[ProbeRecord]) -> list[Any]:
     """The records as the estimator's outcomes, exactly as :func:`alignaudit.recency.section.
     outcomes` builds them from a run's results."""
-    from alignaudit._util.dates import date_to_year_fraction
+    from alignaudit._util.dates import date_span, date_to_year_fraction
     from alignaudit.recency.periods import Outcome
 
     return [Outcome(probe_id=p.probe_id, suite=p.suite,
-                    event_date=date_to_year_fraction(p.event_date), correct=p.correct,
+                    event_date=date_to_year_fraction(p.event_date),
+                    date_span=date_span(p.event_date), correct=p.correct,
                     n_choices=p.n_choices, n_correct=p.n_correct,
                     predictability=p.predictability,  # type: ignore[arg-type]
                     category=p.category, guess_rate=p.chance) for p in probes]
@@ -281,13 +295,34 @@ def dated_scores(documents: Sequence[DocumentRecord]) -> Any:
     return DatedScores.from_perplexity([d.date for d in ok], [d.perplexity for d in ok])
 
 
-def _miss(estimate: IntervalEstimate, truth: float) -> float | None:
+Truth = tuple[float, float]
+"""The change dates that fit the observations exactly as T does: (after this, up to this]."""
+
+
+def truth_span(scored: Scored, cutoff: date) -> Truth:
+    """After the last observation (probe or document) dated before T, up to the first dated on
+    or after T. Every change date in between splits the observations into read and unread as T
+    does, so no estimator can tell them apart; an interval is right when it reaches them. When
+    T falls on an observation's date (a release day), T is the span's upper end: asking an
+    interval to hold T itself would ask for posterior mass beyond an observation that is
+    plainly unread."""
+    from alignaudit._util.dates import date_start_fraction, date_to_year_fraction, fraction_of
+
+    t = fraction_of(cutoff)
+    dates = [p.event_date for p in scored.probes] + [d.date for d in scored.documents]
+    before = [date_to_year_fraction(s) for s in dates if date_start_fraction(s) < t]
+    after = [date_to_year_fraction(s) for s in dates if date_start_fraction(s) >= t]
+    return (max(before, default=t), min(after, default=t))
+
+
+def _miss(estimate: IntervalEstimate, truth: Truth) -> float | None:
     if estimate.ci_low is None or estimate.ci_high is None:
         return None
-    return max(0.0, estimate.ci_low - truth, truth - estimate.ci_high)
+    low, high = truth
+    return max(0.0, estimate.ci_low - high, low - estimate.ci_high)
 
 
-def _contains(estimate: IntervalEstimate | None, truth: float) -> bool:
+def _contains(estimate: IntervalEstimate | None, truth: Truth) -> bool:
     return (estimate is not None and estimate.status == "estimate"
             and _miss(estimate, truth) == 0.0)
 
@@ -319,7 +354,7 @@ def _document_split(documents: Sequence[DocumentRecord], cutoff: date) -> dict[s
             "log_ppl_after": mean([d for d, w in zip(ok, when, strict=True) if w >= cutoff])}
 
 
-def _document_estimates(scored: Scored, truth: float) -> dict[str, Any]:
+def _document_estimates(scored: Scored, truth: Truth) -> dict[str, Any]:
     """The documents' own estimate and the joint one (probes and documents, one date)."""
     from alignaudit.recency.cutoff import estimate_cutoff
 
@@ -340,12 +375,13 @@ def audit_scored(scored: Scored, cutoff: date) -> AuditResult:
     from alignaudit._util.dates import fraction_of
     from alignaudit.recency.cutoff import estimate_cutoff
 
-    truth = fraction_of(cutoff)
+    truth = truth_span(scored, cutoff)
     estimate = _reduce(estimate_cutoff(outcomes_of(scored.probes)))
     miss = _miss(estimate, truth)
     by_kind = {k: accuracy_split([r for r in scored.probes if r.kind == k], cutoff)
                for k in sorted({r.kind for r in scored.probes if r.kind})}
-    return AuditResult(cutoff_date=cutoff.isoformat(), cutoff_true=truth,
+    return AuditResult(cutoff_date=cutoff.isoformat(), cutoff_true=fraction_of(cutoff),
+                       truth_low=truth[0], truth_high=truth[1],
                        **accuracy_split(scored.probes, cutoff), estimate=estimate,
                        contains_true=_contains(estimate, truth), miss_years=miss,
                        score_seconds=scored.score_seconds, by_kind=by_kind,

@@ -9,6 +9,7 @@ import math
 from datetime import date, timedelta
 
 import numpy as np
+import pytest
 
 from tests.helpers import known_cutoff as kc
 
@@ -67,3 +68,26 @@ def test_outcomes_match_what_a_run_builds() -> None:
     assert outcome.suite == probe.suite and outcome.correct == probe.correct
     assert outcome.chance == probe.chance and outcome.n_choices == 4
     assert 2012.0 < outcome.event_date < 2012.1
+
+
+def test_truth_is_the_span_of_change_dates_the_observations_cannot_tell_from_t() -> None:
+    """Observations 9 days apart: every change date after the last one before T and up to the
+    first on or after it splits them as T does. An interval ending inside that span reaches T;
+    one ending before the last observation read does not."""
+    from alignaudit._util.dates import date_to_year_fraction
+
+    scored = _scored()
+    low, high = kc.truth_span(scored, T)
+    dates = sorted({p.event_date for p in scored.probes} | {d.date for d in scored.documents})
+    last = max(d for d in dates if date.fromisoformat(d) < T)
+    first = min(d for d in dates if date.fromisoformat(d) >= T)
+    assert (low, high) == (date_to_year_fraction(last), date_to_year_fraction(first))
+    assert low < kc.audit_scored(scored, T).cutoff_true <= high
+
+    def interval(ci_high: float) -> kc.IntervalEstimate:
+        return kc.IntervalEstimate(status="estimate", cutoff=ci_high - 0.1, ci_low=ci_high - 0.2,
+                                   ci_high=ci_high, confidence=0.9)
+
+    assert kc._contains(interval((low + high) / 2), (low, high))  # short of T, inside the span
+    assert not kc._contains(interval(low - 0.01), (low, high))
+    assert kc._miss(interval(low - 0.01), (low, high)) == pytest.approx(0.01)
