@@ -149,6 +149,9 @@ class ChangeEstimate(FrozenModel):
     """One plain sentence."""
     shares: tuple[float, ...] = ()
     """Posterior probability that each signal shows the change (1.0 for a single signal)."""
+    shows_change: bool = False
+    """The data support a change (enough observations over enough years, a Bayes factor the
+    rule accepts), whether or not its interval is narrow enough to report."""
 
 
 class JointEstimate(FrozenModel):
@@ -312,6 +315,15 @@ def _problem(evidence: Sequence[SignalEvidence], post: _Posterior, rule: Evidenc
     return ""
 
 
+def _supports_change(evidence: Sequence[SignalEvidence], post: _Posterior,
+                     rule: EvidenceRule) -> bool:
+    """Every part of the evidence rule but the interval's width."""
+    enough = any(ev.n >= (rule.min_probes if ev.kind == "probes" else rule.min_documents)
+                 for ev in evidence)
+    lo, hi = _date_range(evidence)
+    return enough and hi - lo >= rule.min_span_years and post.log_bf >= rule.min_log_bayes_factor
+
+
 def _shape(p_step: float) -> Shape:
     """Name the shape only when the posterior is clear about it (the prior gives 0.5)."""
     return "step" if p_step >= 0.75 else ("decline" if p_step <= 0.25 else "unclear")
@@ -358,6 +370,7 @@ def estimate_from_evidence(evidence: Sequence[SignalEvidence], grid: ChangeGrid,
         periods=tuple(date_label(s, precision) for s in starts[:-1]),
         period_mass=tuple(float(m) for m in mass), verdict="",
         shares=tuple(float(x) for x in post.shares),
+        shows_change=_supports_change(evidence, post, settings.rule),
     )
     return est.model_copy(update={"verdict": _verdict(est)})
 
@@ -366,20 +379,28 @@ def estimate_from_evidence(evidence: Sequence[SignalEvidence], grid: ChangeGrid,
 
 
 def describe_disagreement(estimates: Sequence[ChangeEstimate], labels: Sequence[str]) -> str:
-    """A sentence naming the first two signals whose intervals do not overlap; empty if none."""
+    """A sentence naming the first two signals that each show a change (``shows_change``) and
+    whose intervals do not overlap; empty if none. A signal whose interval is too wide to report
+    on its own still counts: pooled with a signal that changes elsewhere, it would pull the joint
+    date between them."""
     found = [(a, la, b, lb) for i, (a, la) in enumerate(zip(estimates, labels, strict=True))
              for b, lb in zip(estimates[i + 1:], labels[i + 1:], strict=True)
-             if a.status == b.status == "estimate"
+             if a.shows_change and b.shows_change
              and (a.ci_high < b.ci_low or b.ci_high < a.ci_low)]
     if not found:
         return ""
     a, la, b, lb = found[0]
-    order = ["month", "quarter", "year"]
+    order: tuple[Precision, ...] = ("month", "quarter", "year")
     prec = order[max(order.index(a.precision), order.index(b.precision))]
-    say = [f"{lbl} say {date_label(e.estimate, prec)} ({date_label(e.ci_low, prec)} to "  # type: ignore[arg-type]
-           f"{date_label(e.ci_high, prec)})" for e, lbl in ((a, la), (b, lb))]  # type: ignore[arg-type]
-    return (f"The signals disagree: {say[0]}, {say[1]}; their {a.confidence:.0%} intervals do "
-            "not overlap, so a single shared cutoff does not describe both.")
+
+    def say(e: ChangeEstimate, label: str) -> str:
+        span = f"{date_label(e.ci_low, prec)} to {date_label(e.ci_high, prec)}"
+        if e.status == "estimate":
+            return f"{label} say {date_label(e.estimate, prec)} ({span})"
+        return f"{label} place a change somewhere from {span}"
+
+    return (f"The signals disagree: {say(a, la)}, {say(b, lb)}; their {a.confidence:.0%} "
+            "intervals do not overlap, so a single shared cutoff does not describe both.")
 
 
 def power_note(est: ChangeEstimate, evidence: Sequence[SignalEvidence]) -> str:

@@ -126,11 +126,29 @@ def test_disagreement_is_worded() -> None:
     assert agree.joint.ci_low <= 2021.4 <= agree.joint.ci_high
 
 
-def test_disagreement_ignores_signals_without_estimate() -> None:
+def test_disagreement_counts_every_signal_that_shows_a_change() -> None:
+    """A signal without a change of its own never disagrees; one whose change is clear but whose
+    interval is too wide to report does, when its interval misses the other's (pooled, the two
+    would put the joint date between them)."""
     est = estimate_cutoff([_sharp_facts(2019.2)]).joint
-    none = est.model_copy(update={"status": "no_estimate", "estimate": 2024.0, "ci_low": 2023.9,
-                                  "ci_high": 2024.1})
-    assert describe_disagreement([est, none], ["a", "b"]) == ""
+    assert est.shows_change
+    elsewhere = {"status": "no_estimate", "estimate": 2024.0, "ci_low": 2023.9, "ci_high": 2024.1}
+    flat = est.model_copy(update={**elsewhere, "shows_change": False})
+    assert describe_disagreement([est, flat], ["a", "b"]) == ""
+    wide = est.model_copy(update={**elsewhere, "shows_change": True})
+    said = describe_disagreement([est, wide], ["a", "b"])
+    assert said.startswith("The signals disagree: a say 2019")
+    assert "b place a change somewhere from 2023-11 to 2024-02" in said
+    overlapping = wide.model_copy(update={"ci_low": 2019.0})
+    assert describe_disagreement([est, overlapping], ["a", "b"]) == ""
+
+
+def test_shows_change_is_the_rule_without_the_width() -> None:
+    """At chance nothing changes; a clear drop does, whatever its width."""
+    chance = ProbeOutcomes("f", np.linspace(2012, 2026, 400), np.arange(400) % 4 == 0,
+                           np.full(400, 0.25))
+    assert not estimate_cutoff([chance]).joint.shows_change
+    assert estimate_cutoff([_sharp_facts(2021.4)]).joint.shows_change
 
 
 def test_deterministic_and_order_free() -> None:
