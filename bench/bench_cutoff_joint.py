@@ -48,11 +48,8 @@ import numpy as np  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from alignaudit.recency.changepoint import (  # noqa: E402
-    CutoffSettings,
-    JointEstimate,
-    estimate_cutoff,
-)
+from alignaudit.recency.changepoint import CutoffSettings  # noqa: E402
+from alignaudit.recency.joint import JointEstimate, estimate_cutoff  # noqa: E402
 from alignaudit.recency.signals import DocumentScores, ProbeOutcomes, Signal  # noqa: E402
 from bench.bench_cutoff_coverage import (  # noqa: E402
     CHANCE,

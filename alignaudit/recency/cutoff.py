@@ -25,11 +25,12 @@ from pydantic import Field
 from alignaudit._util.dates import date_to_year_fraction
 from alignaudit._util.dates import quarter_label as _q
 from alignaudit._util.frozen import Frozen
-from alignaudit.recency.changepoint import ChangeEstimate, JointEstimate
+from alignaudit.recency.changepoint import ChangeEstimate
 from alignaudit.recency.changepoint import CutoffSettings as ChangeSettings
-from alignaudit.recency.changepoint import estimate_cutoff as estimate_change
 from alignaudit.recency.fits import LogisticFit, StepFit, constant_ll, fit_logistic, fit_step
 from alignaudit.recency.fits import prepare as prepare_fit
+from alignaudit.recency.joint import JointEstimate
+from alignaudit.recency.joint import estimate_cutoff as estimate_change
 from alignaudit.recency.periods import Outcome, usable_outcomes
 from alignaudit.recency.signals import DocumentScores, ProbeOutcomes
 

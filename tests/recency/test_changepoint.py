@@ -17,13 +17,11 @@ from scipy import integrate
 from alignaudit.recency.changepoint import (
     ChangeEstimate,
     CutoffSettings,
-    JointEstimate,
     collect_evidence,
     date_label,
-    describe_disagreement,
-    estimate_cutoff,
     width_in_words,
 )
+from alignaudit.recency.joint import JointEstimate, describe_disagreement, estimate_cutoff
 from alignaudit.recency.signals import (
     ChangeModel,
     DocumentScores,

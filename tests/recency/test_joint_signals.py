@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from alignaudit.recency.changepoint import CutoffSettings, estimate_cutoff, unchanged_note
+from alignaudit.recency.changepoint import CutoffSettings
 from alignaudit.recency.cutoff import estimate_cutoff as estimate_run_cutoff
+from alignaudit.recency.joint import estimate_cutoff, unchanged_note
 from alignaudit.recency.periods import Outcome
 from alignaudit.recency.signals import ProbeOutcomes
 from tests.helpers import bench_module
