@@ -98,8 +98,8 @@ def _contains(e: dict[str, Any] | None, inside: bool, a: dict[str, Any]) -> str:
     if inside:
         return "yes"
     t = a["cutoff_true"]
-    low, high = a.get("truth_low") or t, a.get("truth_high") or t
-    miss = max(e["ci_low"] - high, low - e["ci_high"])
+    truth = (a.get("truth_low") or t, a.get("truth_high") or t)
+    miss = kc.miss_years(kc.IntervalEstimate.model_validate(e), truth) or 0.0
     return f"no (by {miss:.2f} y)" if miss >= 0.1 else f"no (by {miss * 365.25:.1f} days)"
 
 

@@ -315,7 +315,8 @@ def truth_span(scored: Scored, cutoff: date) -> Truth:
     return (max(before, default=t), min(after, default=t))
 
 
-def _miss(estimate: IntervalEstimate, truth: Truth) -> float | None:
+def miss_years(estimate: IntervalEstimate, truth: Truth) -> float | None:
+    """Years between the interval and the span ``truth`` (0: it reaches it; None: no interval)."""
     if estimate.ci_low is None or estimate.ci_high is None:
         return None
     low, high = truth
@@ -324,7 +325,7 @@ def _miss(estimate: IntervalEstimate, truth: Truth) -> float | None:
 
 def _contains(estimate: IntervalEstimate | None, truth: Truth) -> bool:
     return (estimate is not None and estimate.status == "estimate"
-            and _miss(estimate, truth) == 0.0)
+            and miss_years(estimate, truth) == 0.0)
 
 
 def accuracy_split(probes: Sequence[ProbeRecord], cutoff: date) -> dict[str, Any]:
@@ -366,7 +367,7 @@ def _document_estimates(scored: Scored, truth: Truth) -> dict[str, Any]:
     joint = _reduce(found)
     return {"documents": documents, "documents_contains_true": _contains(documents, truth),
             "joint": joint, "joint_contains_true": _contains(joint, truth),
-            "joint_miss_years": _miss(joint, truth), "disagreement": found.disagreement}
+            "joint_miss_years": miss_years(joint, truth), "disagreement": found.disagreement}
 
 
 def audit_scored(scored: Scored, cutoff: date) -> AuditResult:
@@ -377,7 +378,7 @@ def audit_scored(scored: Scored, cutoff: date) -> AuditResult:
 
     truth = truth_span(scored, cutoff)
     estimate = _reduce(estimate_cutoff(outcomes_of(scored.probes)))
-    miss = _miss(estimate, truth)
+    miss = miss_years(estimate, truth)
     by_kind = {k: accuracy_split([r for r in scored.probes if r.kind == k], cutoff)
                for k in sorted({r.kind for r in scored.probes if r.kind})}
     return AuditResult(cutoff_date=cutoff.isoformat(), cutoff_true=fraction_of(cutoff),

@@ -90,4 +90,4 @@ def test_truth_is_the_span_of_change_dates_the_observations_cannot_tell_from_t()
 
     assert kc._contains(interval((low + high) / 2), (low, high))  # short of T, inside the span
     assert not kc._contains(interval(low - 0.01), (low, high))
-    assert kc._miss(interval(low - 0.01), (low, high)) == pytest.approx(0.01)
+    assert kc.miss_years(interval(low - 0.01), (low, high)) == pytest.approx(0.01)
